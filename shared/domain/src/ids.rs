@@ -1,0 +1,115 @@
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use rand::rngs::OsRng;
+
+use crate::ValidationError;
+
+/// 256 bits from the OS CSPRNG, base64url without padding: 43 characters.
+const RANDOM_ID_CHARS: usize = 43;
+
+fn random_id() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn parse_random_id(field: &'static str, raw: &str) -> Result<String, ValidationError> {
+    let well_formed = raw.len() == RANDOM_ID_CHARS
+        && URL_SAFE_NO_PAD
+            .decode(raw)
+            .is_ok_and(|bytes| bytes.len() == 32);
+    if well_formed {
+        Ok(raw.to_owned())
+    } else {
+        Err(ValidationError::new(field, "is not a valid identifier"))
+    }
+}
+
+macro_rules! random_id_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh identifier of 256 random bits from the OS CSPRNG.
+            pub fn generate() -> Self {
+                Self(random_id())
+            }
+
+            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+                parse_random_id($field, raw).map(Self)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+random_id_type!(
+    /// Identifies a server-side session; carried in the JWT `sid` claim.
+    /// `Debug` shows only a prefix: a full id in a log would be a bearer credential's half.
+    SessionId,
+    "sid"
+);
+
+random_id_type!(
+    /// Identifies a staged direct upload.
+    UploadId,
+    "upload_id"
+);
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({}…)", &self.0[..6])
+    }
+}
+
+impl fmt::Debug for UploadId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UploadId({})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn generated_ids_parse_and_are_unique() {
+        let ids: HashSet<String> = (0..1000)
+            .map(|_| SessionId::generate().as_str().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 1000);
+        for id in ids.iter().take(10) {
+            assert_eq!(SessionId::parse(id).unwrap().as_str(), id);
+            assert_eq!(id.len(), 43);
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_ids() {
+        for bad in ["", "abc", &"A".repeat(44), &"!".repeat(43)] {
+            assert!(SessionId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_most_of_a_session_id() {
+        let id = SessionId::generate();
+        let shown = format!("{id:?}");
+        assert!(!shown.contains(id.as_str()));
+    }
+}

@@ -1,0 +1,18 @@
+//! Domain types of ezshare.
+//!
+//! Every value that enters the system from outside is parsed into one of these types at the
+//! edge; code behind the edge can rely on the rules without re-checking them.
+
+mod error;
+mod file_name;
+mod ids;
+mod page;
+mod time_fmt;
+mod user;
+
+pub use error::ValidationError;
+pub use file_name::{ContentType, FileName};
+pub use ids::{SessionId, UploadId};
+pub use page::{Cursor, PageLimit};
+pub use time_fmt::rfc3339;
+pub use user::{DisplayName, Email, Password, UserType, Username};

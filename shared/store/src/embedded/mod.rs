@@ -1,0 +1,60 @@
+//! The embedded default backend: users and sessions in SQLite, file bytes in a folder, and
+//! downloads through HMAC-signed URLs that the local server itself serves.
+//!
+//! Everything lives under one data directory and survives restarts.
+
+mod db;
+mod files;
+mod sessions;
+mod signing;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use files::{EmbeddedFiles, SignedDownload};
+pub use sessions::EmbeddedSessions;
+pub use signing::{DOWNLOAD_ROUTE_PREFIX, DownloadSigner, SignatureError};
+pub use users::EmbeddedUsers;
+
+use crate::{StoreError, Stores};
+use db::Db;
+
+/// Opens (creating if needed) the embedded backend under `data_dir`.
+pub struct EmbeddedBackend {
+    pub users: Arc<EmbeddedUsers>,
+    pub sessions: Arc<EmbeddedSessions>,
+    pub files: Arc<EmbeddedFiles>,
+}
+
+impl EmbeddedBackend {
+    /// `public_url` is where the server that mounts the download route is reachable
+    /// (e.g. `http://127.0.0.1:3000`); `signer` signs download URLs.
+    pub async fn open(
+        data_dir: &Path,
+        public_url: &str,
+        signer: DownloadSigner,
+    ) -> Result<Self, StoreError> {
+        let data_dir: PathBuf = data_dir.to_owned();
+        let blob_dir = data_dir.join("blobs");
+        tokio::fs::create_dir_all(&blob_dir)
+            .await
+            .map_err(StoreError::internal)?;
+        let db = Db::open(data_dir.join("ezshare.sqlite3")).await?;
+        let files = EmbeddedFiles::new(db.clone(), blob_dir, public_url, signer);
+        files.sweep_orphan_blobs().await?;
+        Ok(Self {
+            users: Arc::new(EmbeddedUsers::new(db.clone())),
+            sessions: Arc::new(EmbeddedSessions::new(db)),
+            files: Arc::new(files),
+        })
+    }
+
+    pub fn stores(&self) -> Stores {
+        Stores {
+            users: self.users.clone(),
+            sessions: self.sessions.clone(),
+            files: self.files.clone(),
+        }
+    }
+}

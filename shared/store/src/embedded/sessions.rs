@@ -1,0 +1,101 @@
+use async_trait::async_trait;
+use ezshare_domain::{SessionId, UserType, Username};
+use rusqlite::{OptionalExtension, params};
+
+use super::db::{Db, from_unix, is_unique_violation, parse_stored, to_unix};
+use crate::{SessionRecord, SessionStore, StoreError};
+
+pub struct EmbeddedSessions {
+    db: Db,
+}
+
+impl EmbeddedSessions {
+    pub(crate) fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Deletes sessions that expired before `now`; returns how many.
+    pub async fn purge_expired(&self, now: time::OffsetDateTime) -> Result<usize, StoreError> {
+        self.db
+            .call(move |conn| {
+                conn.execute(
+                    "DELETE FROM sessions WHERE expires_at <= ?1",
+                    params![to_unix(now)],
+                )
+                .map_err(StoreError::internal)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl SessionStore for EmbeddedSessions {
+    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        let s = session.clone();
+        self.db
+            .call(move |conn| {
+                let inserted = conn.execute(
+                    "INSERT INTO sessions (id, user_type, username, created_at, expires_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        s.id.as_str(),
+                        s.user_type.as_str(),
+                        s.username.as_str(),
+                        to_unix(s.created_at),
+                        to_unix(s.expires_at),
+                    ],
+                );
+                match inserted {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
+                    Err(e) => Err(StoreError::internal(e)),
+                }
+            })
+            .await
+    }
+
+    async fn find_session(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        let id = id.clone();
+        self.db
+            .call(move |conn| {
+                let row = conn
+                    .query_row(
+                        "SELECT user_type, username, created_at, expires_at FROM sessions
+                         WHERE id = ?1",
+                        params![id.as_str()],
+                        |r| {
+                            Ok((
+                                r.get::<_, String>(0)?,
+                                r.get::<_, String>(1)?,
+                                r.get::<_, i64>(2)?,
+                                r.get::<_, i64>(3)?,
+                            ))
+                        },
+                    )
+                    .optional()
+                    .map_err(StoreError::internal)?;
+                let Some((user_type, username, created_at, expires_at)) = row else {
+                    return Ok(None);
+                };
+                Ok(Some(SessionRecord {
+                    id,
+                    user_type: parse_stored(&user_type, str::parse::<UserType>)?,
+                    username: parse_stored(&username, Username::parse)?,
+                    created_at: from_unix(created_at)?,
+                    expires_at: from_unix(expires_at)?,
+                }))
+            })
+            .await
+    }
+
+    async fn delete_session(&self, id: &SessionId) -> Result<(), StoreError> {
+        let id = id.clone();
+        self.db
+            .call(move |conn| {
+                conn.execute("DELETE FROM sessions WHERE id = ?1", params![id.as_str()])
+                    .map(|_| ())
+                    .map_err(StoreError::internal)
+            })
+            .await
+    }
+}

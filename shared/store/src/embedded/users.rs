@@ -1,0 +1,88 @@
+use async_trait::async_trait;
+use ezshare_domain::{DisplayName, Email, UserType, Username};
+use rusqlite::{OptionalExtension, params};
+
+use super::db::{Db, from_unix, is_unique_violation, parse_stored, to_unix};
+use crate::{StoreError, UserRecord, UserStore};
+
+pub struct EmbeddedUsers {
+    db: Db,
+}
+
+impl EmbeddedUsers {
+    pub(crate) fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl UserStore for EmbeddedUsers {
+    async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        let user = user.clone();
+        self.db
+            .call(move |conn| {
+                // The primary key makes this a put-if-absent, atomic under concurrency.
+                let inserted = conn.execute(
+                    "INSERT INTO users (user_type, username, password_hash, email, name, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        user.user_type.as_str(),
+                        user.username.as_str(),
+                        user.password_hash,
+                        user.email.as_ref().map(Email::as_str),
+                        user.name.as_ref().map(DisplayName::as_str),
+                        to_unix(user.created_at),
+                    ],
+                );
+                match inserted {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
+                    Err(e) => Err(StoreError::internal(e)),
+                }
+            })
+            .await
+    }
+
+    async fn find_user(
+        &self,
+        user_type: UserType,
+        username: &Username,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let username = username.clone();
+        self.db
+            .call(move |conn| {
+                let row = conn
+                    .query_row(
+                        "SELECT password_hash, email, name, created_at FROM users
+                         WHERE user_type = ?1 AND username = ?2",
+                        params![user_type.as_str(), username.as_str()],
+                        |r| {
+                            Ok((
+                                r.get::<_, String>(0)?,
+                                r.get::<_, Option<String>>(1)?,
+                                r.get::<_, Option<String>>(2)?,
+                                r.get::<_, i64>(3)?,
+                            ))
+                        },
+                    )
+                    .optional()
+                    .map_err(StoreError::internal)?;
+                let Some((password_hash, email, name, created_at)) = row else {
+                    return Ok(None);
+                };
+                Ok(Some(UserRecord {
+                    user_type,
+                    username,
+                    password_hash,
+                    email: email
+                        .map(|e| parse_stored(&e, Email::parse))
+                        .transpose()?,
+                    name: name
+                        .map(|n| parse_stored(&n, DisplayName::parse))
+                        .transpose()?,
+                    created_at: from_unix(created_at)?,
+                }))
+            })
+            .await
+    }
+}

@@ -1,0 +1,31 @@
+use async_trait::async_trait;
+use ezshare_domain::{DisplayName, Email, UserType, Username};
+use time::OffsetDateTime;
+
+use crate::StoreError;
+
+/// A user as stored: one record per (user type, username).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub user_type: UserType,
+    pub username: Username,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub email: Option<Email>,
+    pub name: Option<DisplayName>,
+    pub created_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// Stores `user` unless a user of the same type and name exists, in which case nothing
+    /// changes and [`StoreError::AlreadyExists`] is returned. Atomic: of many racing creates of
+    /// one key exactly one succeeds.
+    async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError>;
+
+    async fn find_user(
+        &self,
+        user_type: UserType,
+        username: &Username,
+    ) -> Result<Option<UserRecord>, StoreError>;
+}
