@@ -1,1 +1,61 @@
+//! `POST /ops/login`, `POST /client/login`: verify a password, start a session, return its JWT.
 
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use ezshare_api::{ApiError, AppState, Fields, Route, no_store, wants_json};
+use ezshare_auth::password;
+use ezshare_domain::{UserType, Username, rfc3339};
+use http::HeaderMap;
+use http::header::CONTENT_TYPE;
+use serde_json::json;
+
+pub const ROUTES: &[Route] = &[("POST", "/ops/login"), ("POST", "/client/login")];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ops/login", post(|s, h, f| login(UserType::Ops, s, h, f)))
+        .route(
+            "/client/login",
+            post(|s, h, f| login(UserType::Client, s, h, f)),
+        )
+}
+
+async fn login(
+    user_type: UserType,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    fields: Fields,
+) -> Result<Response, ApiError> {
+    let raw_username = fields.required("username")?;
+    let raw_password = fields.required("password")?;
+    // A name that cannot exist is treated like an unknown one: same answer, same time.
+    let user = match Username::parse(raw_username) {
+        Ok(username) => state.stores.users.find_user(user_type, &username).await?,
+        Err(_) => None,
+    };
+    let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+    if !password::verify(stored_hash, raw_password.to_owned()).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let user = user.expect("verify succeeds only for an existing user");
+    let issued = state.auth.start_session(user_type, &user.username).await?;
+    let response = if wants_json(&headers) {
+        let body = json!({
+            "token": issued.token,
+            "token_type": "Bearer",
+            "expires_at": rfc3339(issued.expires_at),
+        });
+        (no_store(), Json(body)).into_response()
+    } else {
+        // The seed answered with the bare token.
+        (
+            no_store(),
+            [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+            issued.token,
+        )
+            .into_response()
+    };
+    Ok(response)
+}

@@ -1,1 +1,73 @@
+//! `POST /ops/signup`, `POST /client/signup`: create an account.
 
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use ezshare_api::{ApiError, AppState, Fields, Route};
+use ezshare_auth::password;
+use ezshare_domain::{DisplayName, Email, Password, UserType, Username};
+use ezshare_store::{StoreError, UserRecord};
+use http::StatusCode;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+pub const ROUTES: &[Route] = &[("POST", "/ops/signup"), ("POST", "/client/signup")];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ops/signup", post(|s, f| signup(UserType::Ops, s, f)))
+        .route(
+            "/client/signup",
+            post(|s, f| signup(UserType::Client, s, f)),
+        )
+}
+
+/// What a signup asks for, parsed.
+struct NewAccount {
+    username: Username,
+    password: Password,
+    email: Option<Email>,
+    name: Option<DisplayName>,
+}
+
+impl NewAccount {
+    fn parse(fields: &Fields) -> Result<Self, ApiError> {
+        Ok(Self {
+            username: Username::parse(fields.required("username")?)?,
+            password: Password::parse(fields.required("password")?)?,
+            email: fields.optional("email").map(Email::parse).transpose()?,
+            name: fields
+                .optional("name")
+                .map(DisplayName::parse)
+                .transpose()?,
+        })
+    }
+}
+
+async fn signup(
+    user_type: UserType,
+    State(state): State<AppState>,
+    fields: Fields,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let account = NewAccount::parse(&fields)?;
+    let record = UserRecord {
+        user_type,
+        username: account.username,
+        password_hash: password::hash(account.password).await?,
+        email: account.email,
+        name: account.name,
+        created_at: OffsetDateTime::now_utc(),
+    };
+    match state.stores.users.create_user(&record).await {
+        Ok(()) => Ok((
+            StatusCode::CREATED,
+            Json(json!({"username": record.username, "user_type": user_type})),
+        )),
+        Err(StoreError::AlreadyExists) => Err(ApiError::conflict(
+            "username_taken",
+            format!("the {user_type} username {} is taken", record.username),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,1 +1,99 @@
+//! Test support shared by the endpoint crates: a fresh app on the embedded backend
+//! ([`TestApp`]), users and tokens made directly through the stores, and request helpers
+//! that drive a router with `tower::ServiceExt::oneshot`.
 
+mod multipart;
+mod request;
+
+use axum::Router;
+use ezshare_api::{AppState, Settings};
+use ezshare_auth::{JwtSecret, password};
+use ezshare_domain::{Password, UserType, Username};
+use ezshare_store::embedded::{DownloadSigner, EmbeddedBackend};
+use ezshare_store::{Stores, UserRecord};
+use time::OffsetDateTime;
+
+pub use multipart::{FilePart, multipart_body};
+pub use request::{TestResponse, get, post_json, send};
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+
+/// A fresh embedded backend in a temp dir and the state built on it.
+pub struct TestApp {
+    pub state: AppState,
+    pub backend: EmbeddedBackend,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_settings(Settings::default()).await
+    }
+
+    pub async fn with_settings(settings: Settings) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backend = EmbeddedBackend::open(
+            dir.path(),
+            "http://127.0.0.1:9",
+            DownloadSigner::derive_from(SECRET),
+        )
+        .await
+        .expect("embedded backend opens");
+        let secret = JwtSecret::parse(SECRET, "test").unwrap();
+        let state = AppState::new(backend.stores(), &secret, settings);
+        Self {
+            state,
+            backend,
+            _dir: dir,
+        }
+    }
+
+    pub fn stores(&self) -> &Stores {
+        &self.state.stores
+    }
+
+    /// The endpoint's routes made servable exactly as in production.
+    pub fn router(&self, routes: Router<AppState>) -> Router {
+        ezshare_api::finish(routes, self.state.clone())
+    }
+
+    /// Stores a user with [`PASSWORD`] (really hashed), bypassing the signup endpoint.
+    pub async fn create_user(&self, user_type: UserType, name: &str) -> Username {
+        let username = Username::parse(name).unwrap();
+        let hash = password::hash(Password::parse(PASSWORD).unwrap())
+            .await
+            .unwrap();
+        self.stores()
+            .users
+            .create_user(&UserRecord {
+                user_type,
+                username: username.clone(),
+                password_hash: hash,
+                email: None,
+                name: None,
+                created_at: OffsetDateTime::now_utc(),
+            })
+            .await
+            .unwrap();
+        username
+    }
+
+    /// Creates the user and logs them in: `Bearer …` ready for an Authorization header.
+    pub async fn bearer(&self, user_type: UserType, name: &str) -> String {
+        let username = self.create_user(user_type, name).await;
+        self.bearer_for(user_type, &username).await
+    }
+
+    /// A new session for an existing user.
+    pub async fn bearer_for(&self, user_type: UserType, username: &Username) -> String {
+        let issued = self
+            .state
+            .auth
+            .start_session(user_type, username)
+            .await
+            .unwrap();
+        format!("Bearer {}", issued.token)
+    }
+}

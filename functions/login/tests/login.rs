@@ -1,0 +1,136 @@
+use axum::body::Body;
+use ezshare_domain::UserType;
+use ezshare_testkit::{PASSWORD, TestApp, get, post_json, send};
+use http::Request;
+use serde_json::json;
+
+async fn app() -> (TestApp, axum::Router) {
+    let t = TestApp::new().await;
+    let r = t.router(ezshare_login::router());
+    (t, r)
+}
+
+fn creds(user: &str, pw: &str) -> serde_json::Value {
+    json!({"username": user, "password": pw})
+}
+
+#[tokio::test]
+async fn login_returns_the_jwt_as_plain_text() {
+    let (t, r) = app().await;
+    t.create_user(UserType::Ops, "alice").await;
+    let res = send(&r, post_json("/ops/login", creds("alice", PASSWORD))).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        res.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let token = res.text();
+    assert_eq!(token.split('.').count(), 3);
+    // The token works.
+    let caller = t
+        .state
+        .auth
+        .authenticate(Some(&format!("Bearer {token}")))
+        .await
+        .unwrap();
+    assert_eq!(caller.username.as_str(), "alice");
+    assert_eq!(caller.user_type, UserType::Ops);
+}
+
+#[tokio::test]
+async fn login_answers_json_when_asked() {
+    let (t, r) = app().await;
+    t.create_user(UserType::Client, "bob").await;
+    let mut req = post_json("/client/login", creds("BOB", PASSWORD));
+    req.headers_mut()
+        .insert("accept", "application/json".parse().unwrap());
+    let res = send(&r, req).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let body = res.json();
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["token"].as_str().unwrap().contains('.'));
+    let expires = body["expires_at"].as_str().unwrap();
+    let parsed =
+        time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    let days = (parsed - time::OffsetDateTime::now_utc()).whole_days();
+    assert!((364..=365).contains(&days), "{expires}");
+    assert!(expires.ends_with('Z'));
+}
+
+#[tokio::test]
+async fn login_from_a_form() {
+    let (t, r) = app().await;
+    t.create_user(UserType::Ops, "carol").await;
+    let req = Request::post("/ops/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "username=carol&password={}",
+            PASSWORD.replace(' ', "+")
+        )))
+        .unwrap();
+    assert_eq!(send(&r, req).await.status, 200);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_identical() {
+    let (t, r) = app().await;
+    t.create_user(UserType::Ops, "dave").await;
+    let wrong = send(
+        &r,
+        post_json("/ops/login", creds("dave", "not-the-password")),
+    )
+    .await;
+    let unknown = send(&r, post_json("/ops/login", creds("nobody", PASSWORD))).await;
+    let impossible = send(&r, post_json("/ops/login", creds("!!", PASSWORD))).await;
+    for res in [&wrong, &unknown, &impossible] {
+        res.assert_error(401, "invalid_credentials");
+    }
+    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(wrong.body, impossible.body);
+}
+
+#[tokio::test]
+async fn user_types_are_separate_accounts() {
+    let (t, r) = app().await;
+    t.create_user(UserType::Ops, "erin").await;
+    send(&r, post_json("/client/login", creds("erin", PASSWORD)))
+        .await
+        .assert_error(401, "invalid_credentials");
+}
+
+#[tokio::test]
+async fn missing_fields_are_400() {
+    let (_t, r) = app().await;
+    send(&r, post_json("/ops/login", json!({"username": "x"})))
+        .await
+        .assert_error(400, "missing_field");
+    send(&r, post_json("/ops/login", json!({"password": "x"})))
+        .await
+        .assert_error(400, "missing_field");
+    let empty = Request::post("/ops/login").body(Body::empty()).unwrap();
+    send(&r, empty).await.assert_error(400, "missing_field");
+}
+
+#[tokio::test]
+async fn each_login_is_its_own_session() {
+    let (t, r) = app().await;
+    t.create_user(UserType::Ops, "frank").await;
+    let a = send(&r, post_json("/ops/login", creds("frank", PASSWORD)))
+        .await
+        .text();
+    let b = send(&r, post_json("/ops/login", creds("frank", PASSWORD)))
+        .await
+        .text();
+    assert_ne!(a, b);
+}
+
+#[tokio::test]
+async fn get_is_405() {
+    let (_t, r) = app().await;
+    send(&r, get("/ops/login", None))
+        .await
+        .assert_error(405, "method_not_allowed");
+}

@@ -1,0 +1,168 @@
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use ezshare_auth::{AuthError, Unauthenticated};
+use ezshare_domain::ValidationError;
+use ezshare_store::StoreError;
+use http::{HeaderValue, StatusCode, header};
+use serde_json::json;
+
+/// Every way a request can fail, as the API reports it. Each variant maps to one status and
+/// a stable snake_case code; the message is safe to show. Internal details are logged here and
+/// never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    #[error("{field} is required")]
+    MissingField { field: &'static str },
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{message}")]
+    UnsupportedMediaType { code: &'static str, message: String },
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("authentication required: send a valid bearer token")]
+    Unauthenticated(Unauthenticated),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("the file is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: u64 },
+    #[error("the service is temporarily unavailable, retry shortly")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// Seconds a client should wait before retrying a 503.
+const RETRY_AFTER_SECONDS: &str = "2";
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) | Self::MissingField { .. } | Self::BadRequest { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::InvalidCredentials | Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid_field",
+            Self::MissingField { .. } => "missing_field",
+            Self::BadRequest { code, .. }
+            | Self::UnsupportedMediaType { code, .. }
+            | Self::NotFound { code, .. }
+            | Self::Conflict { code, .. } => code,
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Unauthenticated(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidCursor => Self::bad_request(
+                "invalid_cursor",
+                "the cursor is not one this listing issued",
+            ),
+            StoreError::Unavailable(detail) => Self::Unavailable(detail),
+            // A conflict nobody expected is a bug in the caller, not the client's fault.
+            StoreError::AlreadyExists => Self::Internal("unexpected conflict".into()),
+            StoreError::Internal(detail) => Self::Internal(detail),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthenticated(reason) => Self::Unauthenticated(reason),
+            AuthError::WrongUserType { expected } => {
+                Self::Forbidden(format!("this endpoint is for {expected} users"))
+            }
+            AuthError::InvalidCredentials => Self::InvalidCredentials,
+            AuthError::Store(e) => e.into(),
+            AuthError::Internal(detail) => Self::Internal(detail),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            Self::Internal(detail) => tracing::error!(%detail, "internal error"),
+            Self::Unavailable(detail) => tracing::warn!(%detail, "storage unavailable"),
+            Self::Unauthenticated(reason) => tracing::info!(%reason, "request not authenticated"),
+            _ => tracing::debug!(error = %self, "request refused"),
+        }
+        let body = json!({"error": {"code": self.code(), "message": self.to_string()}});
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match self {
+            // RFC 6750: no error code when the request carried no credentials at all.
+            Self::Unauthenticated(Unauthenticated::MissingToken) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"ezshare\""),
+                );
+            }
+            Self::Unauthenticated(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"ezshare\", error=\"invalid_token\""),
+                );
+            }
+            Self::Unavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                );
+            }
+            _ => {}
+        }
+        response
+    }
+}

@@ -1,0 +1,144 @@
+use std::time::Duration;
+
+use ezshare_auth::TokenSettings;
+
+/// A setting that is missing or invalid. Startup fails with it; the message names the setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting {setting}: {message}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            setting,
+            message: message.into(),
+        }
+    }
+}
+
+/// The behaviour settings every endpoint shares, with the product's defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub token: TokenSettings,
+    /// Largest file `/ops/upload` accepts, in bytes; default 4 MiB (what fits through API
+    /// Gateway and Lambda after base64).
+    pub max_upload_bytes: u64,
+    /// How long a download link stays valid; default 300 s.
+    pub download_url_ttl: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            token: TokenSettings::default(),
+            max_upload_bytes: Self::DEFAULT_MAX_UPLOAD_BYTES,
+            download_url_ttl: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Settings {
+    pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024;
+
+    /// Reads the settings from variables (`lookup` is `std::env::var` in production), keeping
+    /// the default for each one that is unset: `SESSION_TTL_DAYS`, `DOWNLOAD_URL_TTL_SECONDS`,
+    /// `MAX_UPLOAD_BYTES`, `TOKEN_ISSUER`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut s = Self::default();
+        if let Some(days) = number(&lookup, "SESSION_TTL_DAYS", 1, 3650)? {
+            s.token.session_ttl = Duration::from_secs(days * 24 * 60 * 60);
+        }
+        // S3 caps SigV4 presigned URLs at 7 days.
+        if let Some(secs) = number(&lookup, "DOWNLOAD_URL_TTL_SECONDS", 1, 7 * 24 * 60 * 60)? {
+            s.download_url_ttl = Duration::from_secs(secs);
+        }
+        if let Some(bytes) = number(&lookup, "MAX_UPLOAD_BYTES", 1, 100 * 1024 * 1024)? {
+            s.max_upload_bytes = bytes;
+        }
+        if let Some(issuer) = lookup("TOKEN_ISSUER") {
+            let issuer = issuer.trim();
+            if issuer.is_empty() || issuer.len() > 256 {
+                return Err(ConfigError::new(
+                    "TOKEN_ISSUER",
+                    "must be 1 to 256 characters",
+                ));
+            }
+            s.token.issuer = issuer.to_owned();
+        }
+        Ok(s)
+    }
+}
+
+fn number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    setting: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, ConfigError> {
+    let Some(raw) = lookup(setting) else {
+        return Ok(None);
+    };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(ConfigError::new(
+            setting,
+            format!("must be a whole number from {min} to {max}, got {raw:?}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let s = from(&[]).unwrap();
+        assert_eq!(s.max_upload_bytes, 4 * 1024 * 1024);
+        assert_eq!(s.download_url_ttl, Duration::from_secs(300));
+        assert_eq!(s.token.session_ttl, Duration::from_secs(365 * 86400));
+        assert_eq!(s.token.issuer, "ezshare");
+    }
+
+    #[test]
+    fn overrides() {
+        let s = from(&[
+            ("SESSION_TTL_DAYS", "7"),
+            ("DOWNLOAD_URL_TTL_SECONDS", "60"),
+            ("MAX_UPLOAD_BYTES", "1024"),
+            ("TOKEN_ISSUER", "acme"),
+        ])
+        .unwrap();
+        assert_eq!(s.token.session_ttl, Duration::from_secs(7 * 86400));
+        assert_eq!(s.download_url_ttl, Duration::from_secs(60));
+        assert_eq!(s.max_upload_bytes, 1024);
+        assert_eq!(s.token.issuer, "acme");
+    }
+
+    #[test]
+    fn invalid_values_name_the_setting() {
+        for (k, v) in [
+            ("SESSION_TTL_DAYS", "0"),
+            ("SESSION_TTL_DAYS", "many"),
+            ("DOWNLOAD_URL_TTL_SECONDS", "604801"),
+            ("MAX_UPLOAD_BYTES", "-5"),
+            ("TOKEN_ISSUER", " "),
+        ] {
+            let err = from(&[(k, v)]).unwrap_err();
+            assert_eq!(err.setting, k);
+            assert!(err.to_string().contains(k));
+        }
+    }
+}
