@@ -1,1 +1,67 @@
+//! `POST /ops/upload`: an OPS user uploads one file as the multipart field `request_file`.
 
+mod multipart;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::routing::post;
+use ezshare_api::{ApiError, AppState, QueryParams, Route};
+use ezshare_auth::extract::OpsCaller;
+use ezshare_domain::{FileName, rfc3339};
+use ezshare_store::{StoreError, StoredFile, WriteMode};
+use http::StatusCode;
+use serde_json::{Value, json};
+
+pub use multipart::{FILE_FIELD, ReceivedFile, receive_file};
+
+pub const ROUTES: &[Route] = &[("POST", "/ops/upload")];
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ops/upload", post(upload))
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    OpsCaller(caller): OpsCaller,
+    query: QueryParams,
+    request: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mode = if query.flag("overwrite")? {
+        WriteMode::Overwrite
+    } else {
+        WriteMode::CreateNew
+    };
+    // Size first: nothing else about the file is looked at before it is known to fit.
+    let received = receive_file(request, state.settings.max_upload_bytes).await?;
+    let name = FileName::parse(&received.file_name)?;
+    let stored = state
+        .stores
+        .files
+        .put_file(
+            &caller.username,
+            &name,
+            &received.content_type,
+            received.bytes,
+            mode,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::AlreadyExists => ApiError::conflict(
+                "file_exists",
+                format!("a file named {name} exists; send ?overwrite=true to replace it"),
+            ),
+            e => e.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(file_json(&stored))))
+}
+
+/// The API's JSON for a stored file.
+pub fn file_json(file: &StoredFile) -> Value {
+    json!({
+        "name": file.name,
+        "size": file.size,
+        "content_type": file.content_type,
+        "uploaded_at": rfc3339(file.uploaded_at),
+    })
+}

@@ -8,7 +8,7 @@ mod request;
 use axum::Router;
 use ezshare_api::{AppState, Settings};
 use ezshare_auth::{JwtSecret, password};
-use ezshare_domain::{Password, UserType, Username};
+use ezshare_domain::{FileName, Password, UserType, Username};
 use ezshare_store::embedded::{DownloadSigner, EmbeddedBackend};
 use ezshare_store::{Stores, UserRecord};
 use time::OffsetDateTime;
@@ -84,6 +84,43 @@ impl TestApp {
     pub async fn bearer(&self, user_type: UserType, name: &str) -> String {
         let username = self.create_user(user_type, name).await;
         self.bearer_for(user_type, &username).await
+    }
+
+    /// The stored bytes of a file, read back through a signed download link, exactly as a
+    /// downloader would get them. `None` if the file does not exist.
+    pub async fn stored_bytes(&self, owner: &str, name: &str) -> Option<Vec<u8>> {
+        let (owner, name) = (
+            Username::parse(owner).unwrap(),
+            FileName::parse(name).unwrap(),
+        );
+        let link = self
+            .stores()
+            .files
+            .presign_download(&owner, &name, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        let query = link.url.split_once('?').unwrap().1;
+        let param = |k: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                .unwrap()
+                .to_owned()
+        };
+        let found = self
+            .backend
+            .files
+            .open_signed(
+                owner.as_str(),
+                name.as_str(),
+                param("expires").parse().unwrap(),
+                &param("sig"),
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            .expect("our own signature verifies")
+            .unwrap()?;
+        Some(tokio::fs::read(found.path).await.unwrap())
     }
 
     /// A new session for an existing user.

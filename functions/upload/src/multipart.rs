@@ -1,0 +1,88 @@
+use axum::extract::Request;
+use bytes::{Bytes, BytesMut};
+use ezshare_api::ApiError;
+use ezshare_domain::ContentType;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+
+/// The multipart field holding the file, as in the seed.
+pub const FILE_FIELD: &str = "request_file";
+
+/// Bytes other (ignored) parts may add in total, so they cannot be used to stream forever.
+const MAX_OTHER_PARTS_BYTES: usize = 64 * 1024;
+
+/// The file part of an upload, read whole into memory (uploads through this path are small:
+/// API Gateway and Lambda cap a request near 6 MB).
+#[derive(Debug)]
+pub struct ReceivedFile {
+    pub file_name: String,
+    pub content_type: ContentType,
+    pub bytes: Bytes,
+}
+
+/// Reads the `request_file` part, refusing with 413 as soon as it passes `limit` bytes.
+pub async fn receive_file(request: Request, limit: u64) -> Result<ReceivedFile, ApiError> {
+    let too_large = || ApiError::PayloadTooLarge { limit };
+    let headers = request.headers();
+    // A declared length far past the limit is refused before a byte is read.
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit + MAX_OTHER_PARTS_BYTES as u64 + 64 * 1024) {
+        return Err(too_large());
+    }
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|_| ApiError::UnsupportedMediaType {
+            code: "unsupported_media_type",
+            message: format!("send the file as multipart/form-data in the field {FILE_FIELD}"),
+        })?;
+    let mut multipart = multer::Multipart::new(request.into_body().into_data_stream(), boundary);
+    let malformed = |e: multer::Error| {
+        ApiError::bad_request("invalid_body", format!("malformed multipart body: {e}"))
+    };
+    let mut other_bytes = 0usize;
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        if field.name() != Some(FILE_FIELD) {
+            while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+                other_bytes += chunk.len();
+                if other_bytes > MAX_OTHER_PARTS_BYTES {
+                    return Err(ApiError::bad_request(
+                        "invalid_body",
+                        format!(
+                            "parts other than {FILE_FIELD} are limited to {MAX_OTHER_PARTS_BYTES} bytes"
+                        ),
+                    ));
+                }
+            }
+            continue;
+        }
+        let file_name = field.file_name().map(str::to_owned);
+        let part_type = field.content_type().map(|m| m.to_string());
+        let mut bytes = BytesMut::new();
+        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let file_name = file_name.filter(|n| !n.is_empty()).ok_or_else(|| {
+            ApiError::bad_request(
+                "missing_file_name",
+                format!("the {FILE_FIELD} part needs a filename (it names the stored file)"),
+            )
+        })?;
+        return Ok(ReceivedFile {
+            file_name,
+            content_type: ContentType::parse_or_default(part_type.as_deref()),
+            bytes: bytes.freeze(),
+        });
+    }
+    Err(ApiError::bad_request(
+        "missing_file",
+        format!("the multipart field {FILE_FIELD} is required"),
+    ))
+}

@@ -1,0 +1,277 @@
+use axum::body::Body;
+use ezshare_api::Settings;
+use ezshare_domain::{FileName, UserType, Username};
+use ezshare_testkit::{FilePart, TestApp, multipart_body, send};
+use http::Request;
+
+async fn app_with_limit(limit: u64) -> (TestApp, axum::Router, String) {
+    let t = TestApp::with_settings(Settings {
+        max_upload_bytes: limit,
+        ..Settings::default()
+    })
+    .await;
+    let r = t.router(ezshare_upload::router());
+    let bearer = t.bearer(UserType::Ops, "opsy").await;
+    (t, r, bearer)
+}
+
+async fn app() -> (TestApp, axum::Router, String) {
+    app_with_limit(Settings::DEFAULT_MAX_UPLOAD_BYTES).await
+}
+
+fn upload_req(uri: &str, bearer: &str, parts: &[FilePart<'_>]) -> Request<Body> {
+    let (ct, body) = multipart_body(parts);
+    Request::post(uri)
+        .header("authorization", bearer)
+        .header("content-type", ct)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn file<'a>(name: &'a str, bytes: &'a [u8]) -> FilePart<'a> {
+    FilePart {
+        field: "request_file",
+        file_name: Some(name),
+        content_type: Some("application/pdf"),
+        bytes,
+    }
+}
+
+async fn stored_size(t: &TestApp, name: &str) -> Option<u64> {
+    t.stores()
+        .files
+        .head_file(
+            &Username::parse("opsy").unwrap(),
+            &FileName::parse(name).unwrap(),
+        )
+        .await
+        .unwrap()
+        .map(|f| f.size)
+}
+
+#[tokio::test]
+async fn upload_stores_the_file_and_describes_it() {
+    let (t, r, bearer) = app().await;
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    let res = send(
+        &r,
+        upload_req("/ops/upload", &bearer, &[file("report.pdf", &bytes)]),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let body = res.json();
+    assert_eq!(body["name"], "report.pdf");
+    assert_eq!(body["size"], 10_000);
+    assert_eq!(body["content_type"], "application/pdf");
+    assert!(body["uploaded_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(stored_size(&t, "report.pdf").await, Some(10_000));
+}
+
+#[tokio::test]
+async fn other_parts_are_ignored_and_missing_type_defaults() {
+    let (_t, r, bearer) = app().await;
+    let parts = [
+        FilePart {
+            field: "note",
+            file_name: None,
+            content_type: None,
+            bytes: b"hello",
+        },
+        FilePart {
+            field: "request_file",
+            file_name: Some("a.bin"),
+            content_type: None,
+            bytes: b"\x00\x01",
+        },
+    ];
+    let res = send(&r, upload_req("/ops/upload", &bearer, &parts)).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["content_type"], "application/octet-stream");
+}
+
+#[tokio::test]
+async fn existing_name_is_409_unless_overwrite() {
+    let (t, r, bearer) = app().await;
+    assert_eq!(
+        send(
+            &r,
+            upload_req("/ops/upload", &bearer, &[file("a.pdf", b"one")])
+        )
+        .await
+        .status,
+        201
+    );
+    send(
+        &r,
+        upload_req("/ops/upload", &bearer, &[file("a.pdf", b"two!")]),
+    )
+    .await
+    .assert_error(409, "file_exists");
+    assert_eq!(
+        stored_size(&t, "a.pdf").await,
+        Some(3),
+        "the original is kept"
+    );
+    for flag in ["true", "1"] {
+        let res = send(
+            &r,
+            upload_req(
+                &format!("/ops/upload?overwrite={flag}"),
+                &bearer,
+                &[file("a.pdf", b"two!")],
+            ),
+        )
+        .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    assert_eq!(stored_size(&t, "a.pdf").await, Some(4));
+    send(
+        &r,
+        upload_req(
+            "/ops/upload?overwrite=false",
+            &bearer,
+            &[file("a.pdf", b"x")],
+        ),
+    )
+    .await
+    .assert_error(409, "file_exists");
+    send(
+        &r,
+        upload_req("/ops/upload?overwrite=yes", &bearer, &[file("a.pdf", b"x")]),
+    )
+    .await
+    .assert_error(400, "invalid_field");
+}
+
+#[tokio::test]
+async fn limit_is_inclusive_and_checked_first() {
+    let (t, r, bearer) = app_with_limit(1024).await;
+    let exact = vec![7u8; 1024];
+    assert_eq!(
+        send(
+            &r,
+            upload_req("/ops/upload", &bearer, &[file("exact.pdf", &exact)])
+        )
+        .await
+        .status,
+        201
+    );
+    let over = vec![7u8; 1025];
+    send(
+        &r,
+        upload_req("/ops/upload", &bearer, &[file("over.pdf", &over)]),
+    )
+    .await
+    .assert_error(413, "payload_too_large");
+    // Size is judged before the name: an oversized file with a bad name is still 413.
+    send(&r, upload_req("/ops/upload", &bearer, &[file("..", &over)]))
+        .await
+        .assert_error(413, "payload_too_large");
+    assert_eq!(stored_size(&t, "over.pdf").await, None);
+}
+
+#[tokio::test]
+async fn declared_length_far_over_the_limit_is_refused_unread() {
+    let (_t, r, bearer) = app_with_limit(1024).await;
+    let req = Request::post("/ops/upload")
+        .header("authorization", &bearer)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .header("content-length", "100000000")
+        .body(Body::empty())
+        .unwrap();
+    send(&r, req).await.assert_error(413, "payload_too_large");
+}
+
+#[tokio::test]
+async fn missing_file_or_name_is_400() {
+    let (_t, r, bearer) = app().await;
+    let other = FilePart {
+        field: "file",
+        file_name: Some("a.pdf"),
+        content_type: None,
+        bytes: b"x",
+    };
+    send(&r, upload_req("/ops/upload", &bearer, &[other]))
+        .await
+        .assert_error(400, "missing_file");
+    let nameless = FilePart {
+        field: "request_file",
+        file_name: None,
+        content_type: None,
+        bytes: b"x",
+    };
+    send(&r, upload_req("/ops/upload", &bearer, &[nameless]))
+        .await
+        .assert_error(400, "missing_file_name");
+    for bad in ["../etc/passwd", "a\\b.pdf", ".."] {
+        send(&r, upload_req("/ops/upload", &bearer, &[file(bad, b"x")]))
+            .await
+            .assert_error(400, "invalid_field");
+    }
+}
+
+#[tokio::test]
+async fn non_multipart_is_415_and_garbage_is_400() {
+    let (_t, r, bearer) = app().await;
+    let json = Request::post("/ops/upload")
+        .header("authorization", &bearer)
+        .header("content-type", "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    send(&r, json)
+        .await
+        .assert_error(415, "unsupported_media_type");
+    let garbage = Request::post("/ops/upload")
+        .header("authorization", &bearer)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(Body::from("this is not multipart"))
+        .unwrap();
+    let res = send(&r, garbage).await;
+    assert_eq!(res.status.as_u16() / 100, 4, "{}", res.text());
+}
+
+#[tokio::test]
+async fn client_token_is_403_and_no_token_401() {
+    let (t, r, _bearer) = app().await;
+    let client = t.bearer(UserType::Client, "cli").await;
+    send(
+        &r,
+        upload_req("/ops/upload", &client, &[file("a.pdf", b"x")]),
+    )
+    .await
+    .assert_error(403, "forbidden");
+    let (ct, body) = multipart_body(&[file("a.pdf", b"x")]);
+    let req = Request::post("/ops/upload")
+        .header("content-type", ct)
+        .body(Body::from(body))
+        .unwrap();
+    send(&r, req).await.assert_error(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn unicode_names_are_kept() {
+    let (t, r, bearer) = app().await;
+    let res = send(
+        &r,
+        upload_req("/ops/upload", &bearer, &[file("résumé 2026.pdf", b"x")]),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["name"], "résumé 2026.pdf");
+    assert_eq!(stored_size(&t, "résumé 2026.pdf").await, Some(1));
+}
+
+#[tokio::test]
+async fn binary_bytes_arrive_unchanged() {
+    let (t, r, bearer) = app().await;
+    // Every byte value, CRLFs and boundary-like runs included.
+    let mut bytes: Vec<u8> = (0..=255u8).collect();
+    bytes.extend_from_slice(b"\r\n--ezshare-test-boundary\r\n\x00\xff");
+    let res = send(
+        &r,
+        upload_req("/ops/upload", &bearer, &[file("bin.pdf", &bytes)]),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(t.stored_bytes("opsy", "bin.pdf").await.unwrap(), bytes);
+}
