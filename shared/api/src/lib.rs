@@ -10,6 +10,7 @@ mod error;
 mod fields;
 mod finish;
 mod negotiate;
+mod path;
 mod query;
 mod settings;
 mod state;
@@ -18,9 +19,27 @@ pub use error::ApiError;
 pub use fields::Fields;
 pub use finish::finish;
 pub use negotiate::{no_store, wants_json};
+pub use path::path_error;
 pub use query::QueryParams;
 pub use settings::{ConfigError, Settings};
 pub use state::AppState;
 
 /// One route of an endpoint: `(method, path)` in the syntax axum and API Gateway share.
 pub type Route = (&'static str, &'static str);
+
+/// Finds an OPS user named in a path, or answers 404 `unknown_ops_user` (also for a name
+/// that could never exist).
+pub async fn existing_ops_user(
+    state: &AppState,
+    raw: &str,
+) -> Result<ezshare_domain::Username, ApiError> {
+    let unknown = || ApiError::not_found("unknown_ops_user", format!("no OPS user named {raw}"));
+    let username = ezshare_domain::Username::parse(raw).map_err(|_| unknown())?;
+    state
+        .stores
+        .users
+        .find_user(ezshare_domain::UserType::Ops, &username)
+        .await?
+        .ok_or_else(unknown)?;
+    Ok(username)
+}

@@ -1,0 +1,113 @@
+use bytes::Bytes;
+use ezshare_api::Settings;
+use ezshare_domain::{ContentType, FileName, UserType, Username};
+use ezshare_store::WriteMode;
+use ezshare_testkit::{TestApp, get, send};
+use std::time::Duration;
+
+async fn app() -> (TestApp, axum::Router, String) {
+    let t = TestApp::with_settings(Settings {
+        download_url_ttl: Duration::from_secs(120),
+        ..Settings::default()
+    })
+    .await;
+    let r = t.router(ezshare_download::router());
+    t.create_user(UserType::Ops, "opsy").await;
+    t.stores()
+        .files
+        .put_file(
+            &Username::parse("opsy").unwrap(),
+            &FileName::parse("résumé 1.pdf").unwrap(),
+            &ContentType::parse("application/pdf").unwrap(),
+            Bytes::from_static(b"%PDF-1.7"),
+            WriteMode::CreateNew,
+        )
+        .await
+        .unwrap();
+    let bearer = t.bearer(UserType::Client, "cli").await;
+    (t, r, bearer)
+}
+
+const PATH: &str = "/client/files/opsy/r%C3%A9sum%C3%A9%201.pdf";
+
+#[tokio::test]
+async fn redirects_to_a_signed_link() {
+    let (_t, r, bearer) = app().await;
+    let res = send(&r, get(PATH, Some(&bearer))).await;
+    assert_eq!(res.status, 302, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let location = res.header("location").unwrap();
+    assert!(
+        location.starts_with("http://127.0.0.1:9/_local/download/opsy/"),
+        "{location}"
+    );
+    assert!(location.contains("sig="));
+}
+
+#[tokio::test]
+async fn json_when_asked_with_the_configured_expiry() {
+    let (_t, r, bearer) = app().await;
+    let mut req = get(PATH, Some(&bearer));
+    req.headers_mut()
+        .insert("accept", "application/json".parse().unwrap());
+    let res = send(&r, req).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let body = res.json();
+    assert_eq!(body["message"], "success");
+    assert!(
+        body["download_link"]
+            .as_str()
+            .unwrap()
+            .contains("/_local/download/")
+    );
+    let expires = time::OffsetDateTime::parse(
+        body["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let secs = (expires - time::OffsetDateTime::now_utc()).whole_seconds();
+    assert!((115..=120).contains(&secs), "{secs}");
+}
+
+#[tokio::test]
+async fn missing_file_and_unknown_user_are_404() {
+    let (_t, r, bearer) = app().await;
+    send(&r, get("/client/files/opsy/nope.pdf", Some(&bearer)))
+        .await
+        .assert_error(404, "file_not_found");
+    send(&r, get("/client/files/ghost/a.pdf", Some(&bearer)))
+        .await
+        .assert_error(404, "unknown_ops_user");
+}
+
+#[tokio::test]
+async fn names_that_are_paths_are_400() {
+    let (_t, r, bearer) = app().await;
+    for p in [
+        "/client/files/opsy/..",
+        "/client/files/opsy/a%2Fb",
+        "/client/files/opsy/a%5Cb",
+    ] {
+        send(&r, get(p, Some(&bearer)))
+            .await
+            .assert_error(400, "invalid_field");
+    }
+    send(&r, get("/client/files/opsy/%FF", Some(&bearer)))
+        .await
+        .assert_error(400, "invalid_path");
+}
+
+#[tokio::test]
+async fn ops_token_is_403_and_no_token_401() {
+    let (t, r, _bearer) = app().await;
+    let ops = t
+        .bearer_for(UserType::Ops, &Username::parse("opsy").unwrap())
+        .await;
+    send(&r, get(PATH, Some(&ops)))
+        .await
+        .assert_error(403, "forbidden");
+    send(&r, get(PATH, None))
+        .await
+        .assert_error(401, "unauthorized");
+}
