@@ -1,0 +1,181 @@
+use std::fmt;
+use std::str::FromStr;
+
+use ezshare_domain::{FileName, ValidationError};
+
+use crate::{ByteSource, FileType, SourceError, detect};
+
+/// Why a file was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The file breaks the policy. `reason` is safe to show to the uploader.
+    #[error("file rejected: {reason}")]
+    Rejected { reason: String },
+    /// The bytes could not be read; says nothing about the file.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+pub(crate) fn rejected(reason: impl Into<String>) -> PolicyError {
+    PolicyError::Rejected {
+        reason: reason.into(),
+    }
+}
+
+/// Which file types may be uploaded: an allowlist, or `*` for anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileTypePolicy {
+    /// `None` when the policy is off (`*`).
+    allowed: Option<Vec<FileType>>,
+}
+
+impl FileTypePolicy {
+    /// The environment variable the setting is read from.
+    pub const ENV_VAR: &'static str = "ALLOWED_FILE_TYPES";
+    /// The default setting.
+    pub const DEFAULT: &'static str = "docx,xlsx,pptx,pdf";
+
+    /// Parses a comma-separated list of type names (case-insensitive, spaces allowed,
+    /// duplicates ignored), or `*` alone to accept any file.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let err = |m: String| ValidationError::new("allowed_file_types", m);
+        if raw.trim() == "*" {
+            return Ok(Self::allow_all());
+        }
+        let mut allowed = Vec::new();
+        for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if item == "*" {
+                return Err(err("'*' cannot be combined with file types".into()));
+            }
+            let t = FileType::from_name(item).ok_or_else(|| {
+                err(format!(
+                    "unknown file type {item:?}; known types: docx, xlsx, pptx, pdf"
+                ))
+            })?;
+            if !allowed.contains(&t) {
+                allowed.push(t);
+            }
+        }
+        if allowed.is_empty() {
+            return Err(err(
+                "must list at least one file type, or '*' to accept any file".into(),
+            ));
+        }
+        Ok(Self {
+            allowed: Some(allowed),
+        })
+    }
+
+    /// The policy that accepts any file without reading it.
+    pub fn allow_all() -> Self {
+        Self { allowed: None }
+    }
+
+    /// Whether the policy is off (`*`).
+    pub fn is_open(&self) -> bool {
+        self.allowed.is_none()
+    }
+
+    /// Whether files of type `t` may be uploaded.
+    pub fn allows(&self, t: FileType) -> bool {
+        self.allowed.as_ref().is_none_or(|a| a.contains(&t))
+    }
+
+    /// The allowlist for people: `"docx, xlsx, pptx, pdf"`, or `"*"` when open.
+    pub fn allowed_list(&self) -> String {
+        match &self.allowed {
+            None => "*".to_owned(),
+            Some(types) => types
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// Accepts the file called `name` whose bytes are in `src`, returning its type (`None`
+    /// when the policy is open, in which case nothing is read). The name's extension must
+    /// be an allowed type and the content must be a file of exactly that type.
+    pub async fn check(
+        &self,
+        name: &FileName,
+        src: &dyn ByteSource,
+    ) -> Result<Option<FileType>, PolicyError> {
+        if self.is_open() {
+            return Ok(None);
+        }
+        let list = self.allowed_list();
+        let Some(ext) = name.extension() else {
+            return Err(rejected(format!(
+                "the file name has no extension; accepted types: {list}"
+            )));
+        };
+        let claimed = FileType::from_name(&ext).filter(|t| self.allows(*t));
+        let Some(claimed) = claimed else {
+            return Err(rejected(format!(
+                ".{ext} files are not accepted; accepted types: {list}"
+            )));
+        };
+        let found = detect::detect(src).await?;
+        if found != claimed {
+            return Err(rejected(format!(
+                "the file's content is {found} but its name ends in .{ext}"
+            )));
+        }
+        Ok(Some(found))
+    }
+}
+
+impl Default for FileTypePolicy {
+    /// `docx, xlsx, pptx, pdf`.
+    fn default() -> Self {
+        Self {
+            allowed: Some(FileType::ALL.to_vec()),
+        }
+    }
+}
+
+impl FromStr for FileTypePolicy {
+    type Err = ValidationError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for FileTypePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.allowed_list())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lists_and_star() {
+        let p = FileTypePolicy::parse(" PDF , docx,,pdf ").unwrap();
+        assert_eq!(p.allowed_list(), "pdf, docx");
+        assert!(p.allows(FileType::Docx) && !p.allows(FileType::Xlsx));
+        assert!(FileTypePolicy::parse("*").unwrap().is_open());
+        assert!(FileTypePolicy::allow_all().allows(FileType::Pptx));
+        let default = FileTypePolicy::default();
+        assert_eq!(default.to_string(), "docx, xlsx, pptx, pdf");
+        assert_eq!(
+            FileTypePolicy::parse(FileTypePolicy::DEFAULT),
+            Ok(default.clone())
+        );
+        assert_eq!(default.to_string().parse(), Ok(default));
+    }
+
+    #[test]
+    fn rejects_unknown_empty_and_mixed_star() {
+        for raw in ["", " , ", "pdf,exe", "docm", "*,pdf", ".pdf"] {
+            let err = FileTypePolicy::parse(raw).unwrap_err();
+            assert_eq!(err.field, "allowed_file_types", "{raw:?}");
+        }
+        let err = FileTypePolicy::parse("pdf, exe").unwrap_err();
+        assert!(err.message.contains("\"exe\""), "{}", err.message);
+    }
+}
