@@ -4,6 +4,7 @@ use http::{HeaderValue, Method, Uri};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use tracing::info_span;
 
 use crate::{ApiError, AppState};
 
@@ -20,6 +21,10 @@ pub fn finish(routes: axum::Router<AppState>, state: AppState) -> Router {
         ))
         .layer(
             TraceLayer::new_for_http()
+                // The path only: query strings may carry download-link signatures.
+                .make_span_with(|req: &http::Request<_>| {
+                    info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )

@@ -151,7 +151,15 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_and_unicode_names() {
-        for ok in ["report.pdf", "a", "..a", "a..", "résumé 2026.docx", "名前.txt", "x y"] {
+        for ok in [
+            "report.pdf",
+            "a",
+            "..a",
+            "a..",
+            "résumé 2026.docx",
+            "名前.txt",
+            "x y",
+        ] {
             assert_eq!(FileName::parse(ok).unwrap().as_str(), ok);
         }
         assert!(FileName::parse(&"a".repeat(255)).is_ok());
@@ -160,7 +168,15 @@ mod tests {
     #[test]
     fn rejects_paths_and_specials() {
         for bad in [
-            "", ".", "..", "a/b", "../etc/passwd", "a\\b", "a\nb", "a\u{0}b", "\u{7f}",
+            "",
+            ".",
+            "..",
+            "a/b",
+            "../etc/passwd",
+            "a\\b",
+            "a\nb",
+            "a\u{0}b",
+            "\u{7f}",
         ] {
             assert!(FileName::parse(bad).is_err(), "{bad:?}");
         }

@@ -7,7 +7,8 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)
         .expect("0 ns is always valid");
-    at.format(&Rfc3339).expect("UTC times always format as RFC 3339")
+    at.format(&Rfc3339)
+        .expect("UTC times always format as RFC 3339")
 }
 
 #[cfg(test)]

@@ -209,7 +209,15 @@ mod tests {
             assert!(Username::parse(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "_abc", ".abc", "-abc", "a b", "a/b", "ali\u{e9}", "abc!", "a\u{0}bc", "",
+            "_abc",
+            ".abc",
+            "-abc",
+            "a b",
+            "a/b",
+            "ali\u{e9}",
+            "abc!",
+            "a\u{0}bc",
+            "",
         ] {
             assert!(Username::parse(bad).is_err(), "{bad:?}");
         }

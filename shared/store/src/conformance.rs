@@ -89,7 +89,10 @@ pub async fn user_create_then_find(s: &Stores) {
 }
 
 pub async fn user_names_are_unique_per_type(s: &Stores) {
-    s.users.create_user(&user(UserType::Ops, "bob")).await.unwrap();
+    s.users
+        .create_user(&user(UserType::Ops, "bob"))
+        .await
+        .unwrap();
     let mut again = user(UserType::Ops, "bob");
     again.password_hash = "other".into();
     assert!(matches!(
@@ -97,16 +100,39 @@ pub async fn user_names_are_unique_per_type(s: &Stores) {
         Err(StoreError::AlreadyExists)
     ));
     // The first record is untouched.
-    let kept = s.users.find_user(UserType::Ops, &uname("bob")).await.unwrap().unwrap();
+    let kept = s
+        .users
+        .find_user(UserType::Ops, &uname("bob"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(kept.password_hash, "hash-of-bob");
     // The same name as the other type is a different user.
-    s.users.create_user(&user(UserType::Client, "bob")).await.unwrap();
+    s.users
+        .create_user(&user(UserType::Client, "bob"))
+        .await
+        .unwrap();
 }
 
 pub async fn user_missing_is_none(s: &Stores) {
-    s.users.create_user(&user(UserType::Client, "carol")).await.unwrap();
-    assert_eq!(s.users.find_user(UserType::Ops, &uname("carol")).await.unwrap(), None);
-    assert_eq!(s.users.find_user(UserType::Client, &uname("nobody")).await.unwrap(), None);
+    s.users
+        .create_user(&user(UserType::Client, "carol"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.users
+            .find_user(UserType::Ops, &uname("carol"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.users
+            .find_user(UserType::Client, &uname("nobody"))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 pub async fn user_racing_creates_have_one_winner(s: &Stores) {
@@ -149,13 +175,22 @@ pub async fn session_round_trip_and_delete(s: &Stores) {
         s.sessions.create_session(&sess).await,
         Err(StoreError::AlreadyExists)
     ));
-    assert_eq!(s.sessions.find_session(&sess.id).await.unwrap(), Some(sess.clone()));
+    assert_eq!(
+        s.sessions.find_session(&sess.id).await.unwrap(),
+        Some(sess.clone())
+    );
     s.sessions.delete_session(&sess.id).await.unwrap();
     // Consistent read: gone at once.
     assert_eq!(s.sessions.find_session(&sess.id).await.unwrap(), None);
     // Deleting again is fine.
     s.sessions.delete_session(&sess.id).await.unwrap();
-    assert_eq!(s.sessions.find_session(&SessionId::generate()).await.unwrap(), None);
+    assert_eq!(
+        s.sessions
+            .find_session(&SessionId::generate())
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 pub async fn session_expired_is_still_returned_with_its_expiry(s: &Stores) {
@@ -169,44 +204,102 @@ pub async fn session_expired_is_still_returned_with_its_expiry(s: &Stores) {
     }
 }
 
-async fn put(s: &Stores, owner: &str, name: &str, body: &'static [u8], mode: WriteMode) -> Result<crate::StoredFile, StoreError> {
+async fn put(
+    s: &Stores,
+    owner: &str,
+    name: &str,
+    body: &'static [u8],
+    mode: WriteMode,
+) -> Result<crate::StoredFile, StoreError> {
     s.files
-        .put_file(&uname(owner), &fname(name), &pdf(), Bytes::from_static(body), mode)
+        .put_file(
+            &uname(owner),
+            &fname(name),
+            &pdf(),
+            Bytes::from_static(body),
+            mode,
+        )
         .await
 }
 
 pub async fn file_put_then_head(s: &Stores) {
     let before = OffsetDateTime::now_utc() - Duration::from_secs(2);
-    let stored = put(s, "opsy", "report.pdf", b"%PDF-1.7 hello", WriteMode::CreateNew)
-        .await
-        .unwrap();
+    let stored = put(
+        s,
+        "opsy",
+        "report.pdf",
+        b"%PDF-1.7 hello",
+        WriteMode::CreateNew,
+    )
+    .await
+    .unwrap();
     assert_eq!(stored.size, 14);
-    let head = s.files.head_file(&uname("opsy"), &fname("report.pdf")).await.unwrap().unwrap();
+    let head = s
+        .files
+        .head_file(&uname("opsy"), &fname("report.pdf"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(head.name, fname("report.pdf"));
     assert_eq!(head.size, 14);
     assert_eq!(head.content_type, pdf());
-    assert!(head.uploaded_at >= before && head.uploaded_at <= OffsetDateTime::now_utc() + Duration::from_secs(2));
-    assert_eq!(s.files.head_file(&uname("opsy"), &fname("other.pdf")).await.unwrap(), None);
-    assert_eq!(s.files.head_file(&uname("other"), &fname("report.pdf")).await.unwrap(), None);
+    assert!(
+        head.uploaded_at >= before
+            && head.uploaded_at <= OffsetDateTime::now_utc() + Duration::from_secs(2)
+    );
+    assert_eq!(
+        s.files
+            .head_file(&uname("opsy"), &fname("other.pdf"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.files
+            .head_file(&uname("other"), &fname("report.pdf"))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 pub async fn file_create_new_refuses_existing_and_keeps_it(s: &Stores) {
-    put(s, "opsy", "a.pdf", b"first", WriteMode::CreateNew).await.unwrap();
+    put(s, "opsy", "a.pdf", b"first", WriteMode::CreateNew)
+        .await
+        .unwrap();
     assert!(matches!(
         put(s, "opsy", "a.pdf", b"second!", WriteMode::CreateNew).await,
         Err(StoreError::AlreadyExists)
     ));
-    let head = s.files.head_file(&uname("opsy"), &fname("a.pdf")).await.unwrap().unwrap();
+    let head = s
+        .files
+        .head_file(&uname("opsy"), &fname("a.pdf"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(head.size, 5);
 }
 
 pub async fn file_overwrite_replaces(s: &Stores) {
-    put(s, "opsy", "a.pdf", b"first", WriteMode::CreateNew).await.unwrap();
-    let stored = put(s, "opsy", "a.pdf", b"second!", WriteMode::Overwrite).await.unwrap();
+    put(s, "opsy", "a.pdf", b"first", WriteMode::CreateNew)
+        .await
+        .unwrap();
+    let stored = put(s, "opsy", "a.pdf", b"second!", WriteMode::Overwrite)
+        .await
+        .unwrap();
     assert_eq!(stored.size, 7);
-    let head = s.files.head_file(&uname("opsy"), &fname("a.pdf")).await.unwrap().unwrap();
+    let head = s
+        .files
+        .head_file(&uname("opsy"), &fname("a.pdf"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(head.size, 7);
-    let page = s.files.list_files(&uname("opsy"), None, PageLimit::DEFAULT).await.unwrap();
+    let page = s
+        .files
+        .list_files(&uname("opsy"), None, PageLimit::DEFAULT)
+        .await
+        .unwrap();
     assert_eq!(page.files.len(), 1);
 }
 
@@ -217,7 +310,13 @@ pub async fn file_racing_creates_have_one_winner(s: &Stores) {
             tokio::spawn(async move {
                 let body = Bytes::from(vec![b'x'; i]);
                 let r = files
-                    .put_file(&uname("opsy"), &fname("race.pdf"), &pdf(), body, WriteMode::CreateNew)
+                    .put_file(
+                        &uname("opsy"),
+                        &fname("race.pdf"),
+                        &pdf(),
+                        body,
+                        WriteMode::CreateNew,
+                    )
                     .await;
                 (i, r)
             })
@@ -232,17 +331,43 @@ pub async fn file_racing_creates_have_one_winner(s: &Stores) {
         }
     }
     assert_eq!(winners.len(), 1, "winners: {winners:?}");
-    let head = s.files.head_file(&uname("opsy"), &fname("race.pdf")).await.unwrap().unwrap();
-    assert_eq!(head.size as usize, winners[0], "the stored file is the winner's");
+    let head = s
+        .files
+        .head_file(&uname("opsy"), &fname("race.pdf"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        head.size as usize, winners[0],
+        "the stored file is the winner's"
+    );
 }
 
 pub async fn file_names_round_trip_unchanged(s: &Stores) {
-    let names = ["résumé 2026.pdf", "名前.pdf", "..a", "a%2Fb.pdf", "a+b&c=d?.pdf", "  spaced  "];
+    let names = [
+        "résumé 2026.pdf",
+        "名前.pdf",
+        "..a",
+        "a%2Fb.pdf",
+        "a+b&c=d?.pdf",
+        "  spaced  ",
+    ];
     for n in names {
         put(s, "opsy", n, b"x", WriteMode::CreateNew).await.unwrap();
-        assert!(s.files.head_file(&uname("opsy"), &fname(n)).await.unwrap().is_some(), "{n}");
+        assert!(
+            s.files
+                .head_file(&uname("opsy"), &fname(n))
+                .await
+                .unwrap()
+                .is_some(),
+            "{n}"
+        );
     }
-    let page = s.files.list_files(&uname("opsy"), None, PageLimit::DEFAULT).await.unwrap();
+    let page = s
+        .files
+        .list_files(&uname("opsy"), None, PageLimit::DEFAULT)
+        .await
+        .unwrap();
     let mut listed: Vec<&str> = page.files.iter().map(|f| f.name.as_str()).collect();
     let mut expected = names.to_vec();
     expected.sort();
@@ -253,14 +378,20 @@ pub async fn file_names_round_trip_unchanged(s: &Stores) {
 pub async fn file_list_sorts_by_utf8_bytes_and_pages(s: &Stores) {
     // Byte order: uppercase < lowercase < non-ASCII.
     for n in ["b.pdf", "é.pdf", "A.pdf", "a.pdf", "B.pdf"] {
-        put(s, "opsy", n, b"12", WriteMode::CreateNew).await.unwrap();
+        put(s, "opsy", n, b"12", WriteMode::CreateNew)
+            .await
+            .unwrap();
     }
     let limit = PageLimit::parse("2").unwrap();
     let mut seen = vec![];
     let mut cursor: Option<Cursor> = None;
     let mut pages = 0;
     loop {
-        let page = s.files.list_files(&uname("opsy"), cursor.as_ref(), limit).await.unwrap();
+        let page = s
+            .files
+            .list_files(&uname("opsy"), cursor.as_ref(), limit)
+            .await
+            .unwrap();
         pages += 1;
         assert!(page.files.len() <= 2);
         seen.extend(page.files.iter().map(|f| (f.name.to_string(), f.size)));
@@ -277,41 +408,83 @@ pub async fn file_list_sorts_by_utf8_bytes_and_pages(s: &Stores) {
 }
 
 pub async fn file_list_is_per_owner_and_empty_for_none(s: &Stores) {
-    put(s, "opsy", "mine.pdf", b"1", WriteMode::CreateNew).await.unwrap();
+    put(s, "opsy", "mine.pdf", b"1", WriteMode::CreateNew)
+        .await
+        .unwrap();
     // A user whose name is a prefix of another's must not see the other's files.
-    put(s, "opsy2", "theirs.pdf", b"1", WriteMode::CreateNew).await.unwrap();
-    let page = s.files.list_files(&uname("opsy"), None, PageLimit::DEFAULT).await.unwrap();
+    put(s, "opsy2", "theirs.pdf", b"1", WriteMode::CreateNew)
+        .await
+        .unwrap();
+    let page = s
+        .files
+        .list_files(&uname("opsy"), None, PageLimit::DEFAULT)
+        .await
+        .unwrap();
     let names: Vec<_> = page.files.iter().map(|f| f.name.to_string()).collect();
     assert_eq!(names, ["mine.pdf"]);
     assert_eq!(page.next_cursor, None);
-    let empty = s.files.list_files(&uname("nofiles"), None, PageLimit::DEFAULT).await.unwrap();
+    let empty = s
+        .files
+        .list_files(&uname("nofiles"), None, PageLimit::DEFAULT)
+        .await
+        .unwrap();
     assert!(empty.files.is_empty());
     assert_eq!(empty.next_cursor, None);
 }
 
 pub async fn file_list_rejects_foreign_cursor(s: &Stores) {
-    put(s, "opsy", "a.pdf", b"1", WriteMode::CreateNew).await.unwrap();
+    put(s, "opsy", "a.pdf", b"1", WriteMode::CreateNew)
+        .await
+        .unwrap();
     let bogus = Cursor::parse("not-a-cursor-this-store-issued!").unwrap();
     assert!(matches!(
-        s.files.list_files(&uname("opsy"), Some(&bogus), PageLimit::DEFAULT).await,
+        s.files
+            .list_files(&uname("opsy"), Some(&bogus), PageLimit::DEFAULT)
+            .await,
         Err(StoreError::InvalidCursor)
     ));
 }
 
 pub async fn file_delete(s: &Stores) {
-    put(s, "opsy", "gone.pdf", b"1", WriteMode::CreateNew).await.unwrap();
-    assert!(s.files.delete_file(&uname("opsy"), &fname("gone.pdf")).await.unwrap());
-    assert_eq!(s.files.head_file(&uname("opsy"), &fname("gone.pdf")).await.unwrap(), None);
-    assert!(!s.files.delete_file(&uname("opsy"), &fname("gone.pdf")).await.unwrap());
+    put(s, "opsy", "gone.pdf", b"1", WriteMode::CreateNew)
+        .await
+        .unwrap();
+    assert!(
+        s.files
+            .delete_file(&uname("opsy"), &fname("gone.pdf"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.files
+            .head_file(&uname("opsy"), &fname("gone.pdf"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        !s.files
+            .delete_file(&uname("opsy"), &fname("gone.pdf"))
+            .await
+            .unwrap()
+    );
     // The name is free again.
-    put(s, "opsy", "gone.pdf", b"22", WriteMode::CreateNew).await.unwrap();
+    put(s, "opsy", "gone.pdf", b"22", WriteMode::CreateNew)
+        .await
+        .unwrap();
 }
 
 pub async fn file_presign_expires_after_ttl(s: &Stores) {
-    put(s, "opsy", "a.pdf", b"1", WriteMode::CreateNew).await.unwrap();
+    put(s, "opsy", "a.pdf", b"1", WriteMode::CreateNew)
+        .await
+        .unwrap();
     let ttl = Duration::from_secs(300);
     let before = OffsetDateTime::now_utc();
-    let link = s.files.presign_download(&uname("opsy"), &fname("a.pdf"), ttl).await.unwrap();
+    let link = s
+        .files
+        .presign_download(&uname("opsy"), &fname("a.pdf"), ttl)
+        .await
+        .unwrap();
     assert!(link.url.starts_with("http"));
     let delta = (link.expires_at - before).whole_seconds();
     assert!((298..=301).contains(&delta), "expires in {delta}s");

@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt;
@@ -19,6 +19,13 @@ use crate::{
 };
 
 const DOWNLOAD_PURPOSE: &str = "download";
+
+/// RFC 3986 unreserved characters stay as they are in a path segment; all else is encoded.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// File metadata in SQLite, bytes in `blobs/<random id>`. A blob's path never derives from
 /// the file's name, so no name can reach outside the folder.
@@ -98,8 +105,7 @@ impl EmbeddedFiles {
             .map_err(StoreError::internal)?;
         while let Some(entry) = dir.next_entry().await.map_err(StoreError::internal)? {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !referenced.contains(&name) && entry.file_type().await.is_ok_and(|t| t.is_file())
-            {
+            if !referenced.contains(&name) && entry.file_type().await.is_ok_and(|t| t.is_file()) {
                 let _ = tokio::fs::remove_file(entry.path()).await;
                 removed += 1;
             }
@@ -324,7 +330,7 @@ impl FileStore for EmbeddedFiles {
             "{}{DOWNLOAD_ROUTE_PREFIX}/{}/{}?expires={expires}&sig={sig}",
             self.public_url,
             owner,
-            utf8_percent_encode(name.as_str(), NON_ALPHANUMERIC),
+            utf8_percent_encode(name.as_str(), PATH_SEGMENT),
         );
         Ok(PresignedDownload {
             url,

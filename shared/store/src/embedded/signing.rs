@@ -42,7 +42,11 @@ impl DownloadSigner {
     }
 
     pub fn sign(&self, purpose: &str, owner: &str, name: &str, expires: i64) -> String {
-        hex::encode(self.mac(purpose, owner, name, expires).finalize().into_bytes())
+        hex::encode(
+            self.mac(purpose, owner, name, expires)
+                .finalize()
+                .into_bytes(),
+        )
     }
 
     /// Checks the signature first (constant time), then the expiry.
@@ -56,7 +60,10 @@ impl DownloadSigner {
         now: OffsetDateTime,
     ) -> Result<(), SignatureError> {
         let given = hex::decode(signature).map_err(|_| SignatureError::Invalid)?;
-        let expected = self.mac(purpose, owner, name, expires).finalize().into_bytes();
+        let expected = self
+            .mac(purpose, owner, name, expires)
+            .finalize()
+            .into_bytes();
         if expected.as_slice().ct_eq(&given).unwrap_u8() != 1 {
             return Err(SignatureError::Invalid);
         }
@@ -79,7 +86,10 @@ mod tests {
     fn valid_signature_verifies() {
         let s = DownloadSigner::derive_from(b"k");
         let sig = s.sign("get", "alice", "a.pdf", 2_000);
-        assert_eq!(s.verify("get", "alice", "a.pdf", 2_000, &sig, now()), Ok(()));
+        assert_eq!(
+            s.verify("get", "alice", "a.pdf", 2_000, &sig, now()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -87,13 +97,31 @@ mod tests {
         let s = DownloadSigner::derive_from(b"k");
         let sig = s.sign("get", "alice", "a.pdf", 2_000);
         let bad = SignatureError::Invalid;
-        assert_eq!(s.verify("get", "bob", "a.pdf", 2_000, &sig, now()), Err(bad.clone()));
-        assert_eq!(s.verify("get", "alice", "b.pdf", 2_000, &sig, now()), Err(bad.clone()));
-        assert_eq!(s.verify("get", "alice", "a.pdf", 3_000, &sig, now()), Err(bad.clone()));
-        assert_eq!(s.verify("put", "alice", "a.pdf", 2_000, &sig, now()), Err(bad.clone()));
-        assert_eq!(s.verify("get", "alice", "a.pdf", 2_000, "zz", now()), Err(bad.clone()));
+        assert_eq!(
+            s.verify("get", "bob", "a.pdf", 2_000, &sig, now()),
+            Err(bad.clone())
+        );
+        assert_eq!(
+            s.verify("get", "alice", "b.pdf", 2_000, &sig, now()),
+            Err(bad.clone())
+        );
+        assert_eq!(
+            s.verify("get", "alice", "a.pdf", 3_000, &sig, now()),
+            Err(bad.clone())
+        );
+        assert_eq!(
+            s.verify("put", "alice", "a.pdf", 2_000, &sig, now()),
+            Err(bad.clone())
+        );
+        assert_eq!(
+            s.verify("get", "alice", "a.pdf", 2_000, "zz", now()),
+            Err(bad.clone())
+        );
         let other = DownloadSigner::derive_from(b"other");
-        assert_eq!(other.verify("get", "alice", "a.pdf", 2_000, &sig, now()), Err(bad));
+        assert_eq!(
+            other.verify("get", "alice", "a.pdf", 2_000, &sig, now()),
+            Err(bad)
+        );
     }
 
     #[test]

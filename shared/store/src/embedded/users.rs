@@ -74,9 +74,7 @@ impl UserStore for EmbeddedUsers {
                     user_type,
                     username,
                     password_hash,
-                    email: email
-                        .map(|e| parse_stored(&e, Email::parse))
-                        .transpose()?,
+                    email: email.map(|e| parse_stored(&e, Email::parse)).transpose()?,
                     name: name
                         .map(|n| parse_stored(&n, DisplayName::parse))
                         .transpose()?,

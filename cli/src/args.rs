@@ -1,0 +1,45 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// ezshare: secure file sharing between OPS and CLIENT users.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the whole API from one local server.
+    Serve(ServeArgs),
+    /// Create the DynamoDB tables (with TTL) and the S3 bucket if missing, on the endpoint of
+    /// the standard AWS environment (`AWS_ENDPOINT_URL` for an emulator). Needs the `aws`
+    /// feature.
+    Bootstrap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// SQLite and files under --data-dir; nothing to install or start.
+    Embedded,
+    /// DynamoDB and S3 from the standard AWS environment (needs the `aws` feature).
+    Aws,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one (the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Where the embedded backend keeps its data (created if missing).
+    #[arg(long, default_value = "./.ezshare")]
+    pub data_dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Embedded)]
+    pub backend: Backend,
+    /// Base URL of download links the embedded backend signs; default `http://<addr>`.
+    #[arg(long)]
+    pub public_url: Option<String>,
+}

@@ -1,0 +1,26 @@
+use ezshare_api::ConfigError;
+use ezshare_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("could not open the store: {0}")]
+    Store(#[from] StoreError),
+    #[error("this ezshare was built without AWS support; rebuild with `--features aws`")]
+    AwsNotBuilt,
+    #[error("{0}")]
+    Startup(String),
+}
+
+impl CliError {
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let context = context.into();
+        move |source| Self::Io { context, source }
+    }
+}

@@ -1,0 +1,36 @@
+//! The `ezshare` command. `serve` merges the routers of every endpoint crate into one axum
+//! server; the handlers are the very ones the Lambda binaries run.
+
+mod app;
+mod args;
+#[cfg(feature = "aws")]
+mod aws;
+mod embedded;
+mod error;
+mod local_download;
+mod secret;
+mod serve;
+
+pub use app::{ROUTES, routes};
+pub use args::{Backend, Cli, Command, ServeArgs};
+pub use error::CliError;
+
+/// Logs to stderr, one line per event; `RUST_LOG` filters (default `info`).
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => serve::serve(args).await,
+        #[cfg(feature = "aws")]
+        Command::Bootstrap => aws::bootstrap().await,
+        #[cfg(not(feature = "aws"))]
+        Command::Bootstrap => Err(CliError::AwsNotBuilt),
+    }
+}

@@ -1,0 +1,73 @@
+use axum::Router;
+use axum::routing::get;
+use ezshare_api::{AppState, Settings};
+use tokio::net::TcpListener;
+
+use crate::{Backend, CliError, ServeArgs, app, embedded, local_download};
+
+pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let settings = Settings::from_lookup(|k| std::env::var(k).ok())?;
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .map_err(CliError::io(format!("binding {}", args.addr)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(CliError::io("reading the bound address"))?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let router = match args.backend {
+        Backend::Embedded => {
+            let (state, files) = embedded::state(&args.data_dir, &public_url, settings).await?;
+            let download = get(local_download::download).with_state(files);
+            finish(app::routes().route(&local_download::path(), download), state)
+        }
+        Backend::Aws => finish(app::routes(), aws_state(settings).await?),
+    };
+    // Scripts and tests read this line to find the server.
+    println!("ezshare listening on http://{addr}");
+    tracing::info!(%addr, backend = ?args.backend, "serving");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(CliError::io("serving"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    ezshare_api::finish(routes, state)
+}
+
+#[cfg(feature = "aws")]
+async fn aws_state(settings: Settings) -> Result<AppState, CliError> {
+    crate::aws::state(settings).await
+}
+
+#[cfg(not(feature = "aws"))]
+async fn aws_state(_settings: Settings) -> Result<AppState, CliError> {
+    Err(CliError::AwsNotBuilt)
+}
+
+/// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

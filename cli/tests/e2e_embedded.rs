@@ -1,0 +1,178 @@
+//! End to end: the `ezshare serve` process on the embedded backend, over real HTTP.
+
+mod support;
+
+use support::{Server, client, form, walk_the_seed_story};
+
+fn sample_bytes(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 % 256) as u8).collect()
+}
+
+#[tokio::test]
+async fn the_seed_story_works_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[]);
+    walk_the_seed_story(&server, &sample_bytes(300_000)).await;
+    assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
+}
+
+#[tokio::test]
+async fn tampered_and_expired_links_are_403() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[("DOWNLOAD_URL_TTL_SECONDS", "1")]);
+    let http = client();
+    let reg = |path: &'static str, user: &'static str| {
+        http.post(server.url(path))
+            .form(&form(&[("username", user), ("password", "password-123")]))
+            .send()
+    };
+    reg("/ops/signup", "opsa").await.unwrap();
+    let ops = reg("/ops/login", "opsa")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("a.pdf");
+    let r = http
+        .post(server.url("/ops/upload"))
+        .bearer_auth(&ops)
+        .multipart(reqwest::multipart::Form::new().part("request_file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    reg("/client/signup", "clia").await.unwrap();
+    let cli = reg("/client/login", "clia")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = http
+        .get(server.url("/client/files/opsa/a.pdf"))
+        .bearer_auth(&cli)
+        .send()
+        .await
+        .unwrap();
+    let link = r.headers()["location"].to_str().unwrap().to_owned();
+
+    let tampered = link.replace("/opsa/a.pdf", "/opsa/b.pdf");
+    let r = http.get(&tampered).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "forbidden"
+    );
+    let (base, sig) = link.rsplit_once("sig=").unwrap();
+    let flipped = format!(
+        "{base}sig={}{}",
+        if sig.starts_with('0') { "1" } else { "0" },
+        &sig[1..]
+    );
+    assert_eq!(http.get(&flipped).send().await.unwrap().status(), 403);
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = http.get(&link).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+}
+
+#[tokio::test]
+async fn data_and_sessions_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::start(dir.path(), &[], &[]);
+    let http = client();
+    let creds = form(&[("username", "keeper"), ("password", "password-123")]);
+    assert_eq!(
+        http.post(first.url("/ops/signup"))
+            .form(&creds)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let token = http
+        .post(first.url("/ops/login"))
+        .form(&creds)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.interrupt());
+
+    let second = Server::start(dir.path(), &[], &[]);
+    // Same secret, same session store: the old token still works.
+    let part = reqwest::multipart::Part::bytes(b"%PDF".to_vec()).file_name("kept.pdf");
+    let r = http
+        .post(second.url("/ops/upload"))
+        .bearer_auth(&token)
+        .multipart(reqwest::multipart::Form::new().part("request_file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    assert_eq!(
+        http.post(second.url("/ops/signup"))
+            .form(&creds)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[]);
+    let r = client().get(server.url("/nowhere")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+    let r = client()
+        .delete(server.url("/ops/upload"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+}
+
+#[test]
+fn a_short_secret_fails_startup_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("EZSHARE_JWT_SECRET", "too-short")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EZSHARE_JWT_SECRET"));
+}
+
+#[test]
+fn an_invalid_setting_fails_startup_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("MAX_UPLOAD_BYTES", "lots")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MAX_UPLOAD_BYTES"));
+}

@@ -1,0 +1,187 @@
+//! Runs the real `ezshare` binary as a child process, as a user would.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Server {
+    child: Child,
+    pub base_url: String,
+}
+
+impl Server {
+    /// Starts `ezshare serve --addr 127.0.0.1:0 <extra>` and waits for its address line.
+    pub fn start(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .envs(env.iter().copied())
+            .env_remove("EZSHARE_JWT_SECRET")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().expect("ezshare starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base_url = line
+            .trim()
+            .strip_prefix("ezshare listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Server { child, base_url }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Sends SIGINT (Ctrl-C) and returns whether the server exited successfully.
+    pub fn interrupt(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server did not stop within 5 s of SIGINT");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client that does not follow redirects, so a 302 can be looked at.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The seed's story over HTTP: OPS signup, login, upload; CLIENT signup, login, list,
+/// download through the link (bytes identical), logout, token refused.
+pub async fn walk_the_seed_story(server: &Server, file_bytes: &[u8]) {
+    let http = client();
+    let ok =
+        |r: &reqwest::Response, status: u16| assert_eq!(r.status().as_u16(), status, "{}", r.url());
+
+    let r = http
+        .post(server.url("/ops/signup"))
+        .form(&form(&[
+            ("username", "opsuser"),
+            ("password", "ops-password-1"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 201);
+    let r = http
+        .post(server.url("/ops/login"))
+        .form(&form(&[
+            ("username", "opsuser"),
+            ("password", "ops-password-1"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 200);
+    let ops_token = r.text().await.unwrap();
+
+    let part = reqwest::multipart::Part::bytes(file_bytes.to_vec())
+        .file_name("quarterly report.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let r = http
+        .post(server.url("/ops/upload"))
+        .bearer_auth(&ops_token)
+        .multipart(reqwest::multipart::Form::new().part("request_file", part))
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 201);
+    let uploaded: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(uploaded["size"], file_bytes.len());
+
+    let r = http
+        .post(server.url("/client/signup"))
+        .json(&serde_json::json!({"username": "client1", "password": "client-password"}))
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 201);
+    let r = http
+        .post(server.url("/client/login"))
+        .header("accept", "application/json")
+        .json(&serde_json::json!({"username": "client1", "password": "client-password"}))
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 200);
+    let client_token = r.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = http
+        .get(server.url("/client/files/opsuser"))
+        .bearer_auth(&client_token)
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 200);
+    let listing: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(listing["files"][0]["name"], "quarterly report.pdf");
+
+    let r = http
+        .get(server.url("/client/files/opsuser/quarterly%20report.pdf"))
+        .bearer_auth(&client_token)
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 302);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = http.get(&location).send().await.unwrap();
+    ok(&r, 200);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        file_bytes,
+        "downloaded bytes are identical"
+    );
+
+    let r = http
+        .post(server.url("/logout"))
+        .bearer_auth(&client_token)
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 204);
+    let r = http
+        .get(server.url("/client/files/opsuser"))
+        .bearer_auth(&client_token)
+        .send()
+        .await
+        .unwrap();
+    ok(&r, 401);
+}
