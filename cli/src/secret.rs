@@ -15,7 +15,8 @@ pub const FILE_NAME: &str = "jwt-secret";
 
 pub fn load_or_create(data_dir: &Path, from_env: Option<String>) -> Result<JwtSecret, CliError> {
     if let Some(value) = from_env {
-        return JwtSecret::parse(value, ENV_VAR).map_err(|e| ConfigError::new(ENV_VAR, e.message).into());
+        return JwtSecret::parse(value, ENV_VAR)
+            .map_err(|e| ConfigError::new(ENV_VAR, e.message).into());
     }
     let path = data_dir.join(FILE_NAME);
     match std::fs::read_to_string(&path) {
@@ -57,7 +58,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(FILE_NAME)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(FILE_NAME))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

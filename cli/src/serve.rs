@@ -21,9 +21,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Backend::Embedded => {
             let (state, files) = embedded::state(&args.data_dir, &public_url, settings).await?;
             let download = get(local_download::download).with_state(files);
-            finish(app::routes().route(&local_download::path(), download), state)
+            finish(
+                app::routes().route(&local_download::path(), download),
+                state,
+            )
         }
-        Backend::Aws => finish(app::routes(), aws_state(settings).await?),
+        Backend::Aws => finish(app::routes(), aws_state().await?),
     };
     // Scripts and tests read this line to find the server.
     println!("ezshare listening on http://{addr}");
@@ -41,12 +44,12 @@ fn finish(routes: Router<AppState>, state: AppState) -> Router {
 }
 
 #[cfg(feature = "aws")]
-async fn aws_state(settings: Settings) -> Result<AppState, CliError> {
-    crate::aws::state(settings).await
+async fn aws_state() -> Result<AppState, CliError> {
+    crate::aws::state().await
 }
 
 #[cfg(not(feature = "aws"))]
-async fn aws_state(_settings: Settings) -> Result<AppState, CliError> {
+async fn aws_state() -> Result<AppState, CliError> {
     Err(CliError::AwsNotBuilt)
 }
 
@@ -57,8 +60,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

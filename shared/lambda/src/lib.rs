@@ -1,1 +1,85 @@
+//! The AWS side of ezshare: reads configuration from the environment, builds the SDK clients
+//! and the [`AppState`] once per cold start, then serves an endpoint's router with
+//! `lambda_http`. `ezshare serve --backend aws` builds its state with the same code.
 
+mod config;
+mod secret;
+
+use axum::Router;
+use ezshare_api::{AppState, ConfigError};
+use ezshare_store::aws::AwsBackend;
+
+pub use config::{AwsConfig, SecretSource, VARIABLES};
+pub use lambda_http::Error;
+pub use secret::load as load_secret;
+
+/// Why a cold start failed. Logged with the setting it names, then the runtime reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("reading the JWT secret from Secrets Manager ({arn}): {message}")]
+    Secret { arn: String, message: String },
+}
+
+impl StartupError {
+    /// The environment variable at fault.
+    pub fn setting(&self) -> &'static str {
+        match self {
+            Self::Config(e) => e.setting,
+            Self::Secret { .. } => config::JWT_SECRET_ARN,
+        }
+    }
+}
+
+/// Which secrets an endpoint needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Issues or verifies tokens: the JWT secret is read at cold start.
+    Tokens,
+    /// Never touches tokens (signup): no secret is read, and no permission to read it is
+    /// needed. Its state holds a random throwaway key, so any accidental use fails closed.
+    NoTokens,
+}
+
+/// Builds the state from the standard AWS environment and the ezshare variables.
+pub async fn state_from_env(needs: Needs) -> Result<AppState, StartupError> {
+    let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), needs)?;
+    let sdk = aws_config::load_from_env().await;
+    let secret = secret::load(&sdk, &config.secret).await?;
+    let backend = AwsBackend::new(&sdk, config.names.clone());
+    ezshare_auth::password::warm_up();
+    Ok(AppState::new(backend.stores(), &secret, config.settings))
+}
+
+/// The Lambda entry point of an endpoint: state once, then one router call per event.
+pub async fn run(routes: Router<AppState>) -> Result<(), Error> {
+    run_with(routes, Needs::Tokens).await
+}
+
+/// Like [`run`], for an endpoint that declares what it needs.
+pub async fn run_with(routes: Router<AppState>, needs: Needs) -> Result<(), Error> {
+    init_json_logs();
+    let state = match state_from_env(needs).await {
+        Ok(state) => state,
+        Err(e) => {
+            tracing::error!(setting = e.setting(), error = %e, "cold start failed");
+            return Err(e.into());
+        }
+    };
+    lambda_http::run(ezshare_api::finish(routes, state)).await
+}
+
+/// Structured JSON logs, one object per line, as CloudWatch Logs Insights likes them. The
+/// platform stamps each line, so no timestamp of our own.
+fn init_json_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

@@ -1,0 +1,148 @@
+use ezshare_api::{ConfigError, Settings};
+use ezshare_store::aws::AwsNames;
+
+use crate::Needs;
+
+pub const USERS_TABLE: &str = "USERS_TABLE";
+pub const SESSIONS_TABLE: &str = "SESSIONS_TABLE";
+pub const FILES_BUCKET: &str = "FILES_BUCKET";
+pub const JWT_SECRET_ARN: &str = "JWT_SECRET_ARN";
+pub const JWT_SECRET: &str = "JWT_SECRET";
+
+/// Every environment variable the AWS wiring reads (besides the SDK's own `AWS_*`).
+pub const VARIABLES: &[&str] = &[
+    USERS_TABLE,
+    SESSIONS_TABLE,
+    FILES_BUCKET,
+    JWT_SECRET_ARN,
+    JWT_SECRET,
+    "SESSION_TTL_DAYS",
+    "DOWNLOAD_URL_TTL_SECONDS",
+    "MAX_UPLOAD_BYTES",
+    "TOKEN_ISSUER",
+];
+
+/// Where the JWT secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// Secrets Manager: read once per cold start. The deployed way.
+    SecretsManager { arn: String },
+    /// The value itself, for local runs only (`serve --backend aws`, `cargo lambda watch`).
+    Inline(String),
+    /// The endpoint needs no secret (see [`Needs::NoTokens`]).
+    None,
+}
+
+/// The configuration of an AWS-backed process.
+#[derive(Debug, Clone)]
+pub struct AwsConfig {
+    pub names: AwsNames,
+    pub secret: SecretSource,
+    pub settings: Settings,
+}
+
+impl AwsConfig {
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        needs: Needs,
+    ) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| ConfigError::new(name, "is required but not set"))
+        };
+        let names = AwsNames {
+            users_table: required(USERS_TABLE)?,
+            sessions_table: required(SESSIONS_TABLE)?,
+            bucket: required(FILES_BUCKET)?,
+        };
+        let secret = match (needs, lookup(JWT_SECRET_ARN), lookup(JWT_SECRET)) {
+            (Needs::NoTokens, _, _) => SecretSource::None,
+            (Needs::Tokens, Some(arn), _) if !arn.trim().is_empty() => {
+                SecretSource::SecretsManager {
+                    arn: arn.trim().to_owned(),
+                }
+            }
+            (Needs::Tokens, _, Some(value)) => SecretSource::Inline(value),
+            (Needs::Tokens, _, None) => {
+                return Err(ConfigError::new(
+                    JWT_SECRET_ARN,
+                    "is required (or JWT_SECRET for local runs) but neither is set",
+                ));
+            }
+        };
+        Ok(Self {
+            names,
+            secret,
+            settings: Settings::from_lookup(&lookup)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)], needs: Needs) -> Result<AwsConfig, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        AwsConfig::from_lookup(|k| map.get(k).cloned(), needs)
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        (USERS_TABLE, "users"),
+        (SESSIONS_TABLE, "sessions"),
+        (FILES_BUCKET, "bucket"),
+    ];
+
+    #[test]
+    fn reads_names_and_prefers_the_arn() {
+        let mut pairs = BASE.to_vec();
+        pairs.push((
+            JWT_SECRET_ARN,
+            "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+        ));
+        pairs.push((JWT_SECRET, "ignored-when-an-arn-is-set-xxxxxxxxxxx"));
+        let c = config(&pairs, Needs::Tokens).unwrap();
+        assert_eq!(c.names.users_table, "users");
+        assert_eq!(c.names.bucket, "bucket");
+        assert!(matches!(c.secret, SecretSource::SecretsManager { .. }));
+    }
+
+    #[test]
+    fn each_missing_name_is_reported_by_name() {
+        for missing in [USERS_TABLE, SESSIONS_TABLE, FILES_BUCKET] {
+            let pairs: Vec<_> = BASE
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let err = config(&pairs, Needs::NoTokens).unwrap_err();
+            assert_eq!(err.setting, missing);
+        }
+    }
+
+    #[test]
+    fn a_secret_is_required_only_when_tokens_are() {
+        let err = config(BASE, Needs::Tokens).unwrap_err();
+        assert_eq!(err.setting, JWT_SECRET_ARN);
+        assert_eq!(
+            config(BASE, Needs::NoTokens).unwrap().secret,
+            SecretSource::None
+        );
+    }
+
+    #[test]
+    fn behaviour_settings_are_read_and_checked_too() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("MAX_UPLOAD_BYTES", "zero"));
+        assert_eq!(
+            config(&pairs, Needs::NoTokens).unwrap_err().setting,
+            "MAX_UPLOAD_BYTES"
+        );
+    }
+}
