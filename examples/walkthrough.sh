@@ -1,0 +1,19 @@
+BASE=${BASE:-http://127.0.0.1:3000}
+
+# An OPS user signs up, logs in (the body is the JWT) and uploads a file.
+curl -sf -X POST "$BASE/ops/signup" -d username=alice -d password=wonderland-42; echo
+OPS_TOKEN=$(curl -sf -X POST "$BASE/ops/login" -d username=alice -d password=wonderland-42)
+printf '%%PDF-1.7\n%% ezshare demo\n' > report.pdf
+curl -sf -X POST "$BASE/ops/upload" -H "Authorization: Bearer $OPS_TOKEN" -F request_file=@report.pdf; echo
+
+# A CLIENT user signs up (JSON works too), logs in, lists alice's files and downloads one.
+curl -sf -X POST "$BASE/client/signup" -H 'Content-Type: application/json' \
+  -d '{"username":"bob","password":"builder-4242"}'; echo
+CLIENT_TOKEN=$(curl -sf -X POST "$BASE/client/login" -d username=bob -d password=builder-4242)
+curl -sf "$BASE/client/files/alice" -H "Authorization: Bearer $CLIENT_TOKEN"; echo
+curl -sfL "$BASE/client/files/alice/report.pdf" -H "Authorization: Bearer $CLIENT_TOKEN" -o downloaded.pdf
+cmp report.pdf downloaded.pdf && echo "downloaded bytes are identical"
+
+# Logging out ends the session: the same token is refused from now on.
+curl -sf -X POST "$BASE/logout" -H "Authorization: Bearer $CLIENT_TOKEN" && echo "logged out"
+curl -s "$BASE/client/files/alice" -H "Authorization: Bearer $CLIENT_TOKEN"; echo
