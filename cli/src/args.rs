@@ -42,4 +42,8 @@ pub struct ServeArgs {
     /// Base URL of download links the embedded backend signs; default `http://<addr>`.
     #[arg(long)]
     pub public_url: Option<String>,
+    /// File types uploads accept, decided by content (`docx,xlsx,pptx,pdf` by default;
+    /// `*` accepts anything). Overrides `ALLOWED_FILE_TYPES`.
+    #[arg(long)]
+    pub allowed_file_types: Option<String>,
 }

@@ -1,12 +1,15 @@
 //! `serve --backend aws` and `bootstrap`: the same AWS wiring as the Lambda binaries.
 
-use ezshare_api::AppState;
+use ezshare_api::{AppState, Settings};
 use ezshare_lambda::{AwsConfig, Needs};
 
 use crate::CliError;
 
-pub async fn state() -> Result<AppState, CliError> {
-    ezshare_lambda::state_from_env(Needs::Tokens)
+/// The AWS-backed state; `settings` (already read, flags applied) replace the env's.
+pub async fn state(settings: Settings) -> Result<AppState, CliError> {
+    let mut config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Needs::Tokens)?;
+    config.settings = settings;
+    ezshare_lambda::state_from_config(config)
         .await
         .map_err(|e| CliError::Startup(e.to_string()))
 }

@@ -6,7 +6,10 @@ use tokio::net::TcpListener;
 use crate::{Backend, CliError, ServeArgs, app, embedded, local_download};
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
-    let settings = Settings::from_lookup(|k| std::env::var(k).ok())?;
+    let settings = Settings::from_lookup(|k| match (k, &args.allowed_file_types) {
+        ("ALLOWED_FILE_TYPES", Some(flag)) => Some(flag.clone()),
+        _ => std::env::var(k).ok(),
+    })?;
     let listener = TcpListener::bind(args.addr)
         .await
         .map_err(CliError::io(format!("binding {}", args.addr)))?;
@@ -26,7 +29,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
                 state,
             )
         }
-        Backend::Aws => finish(app::routes(), aws_state().await?),
+        Backend::Aws => finish(app::routes(), aws_state(settings).await?),
     };
     // Scripts and tests read this line to find the server.
     println!("ezshare listening on http://{addr}");
@@ -44,12 +47,12 @@ fn finish(routes: Router<AppState>, state: AppState) -> Router {
 }
 
 #[cfg(feature = "aws")]
-async fn aws_state() -> Result<AppState, CliError> {
-    crate::aws::state().await
+async fn aws_state(settings: Settings) -> Result<AppState, CliError> {
+    crate::aws::state(settings).await
 }
 
 #[cfg(not(feature = "aws"))]
-async fn aws_state() -> Result<AppState, CliError> {
+async fn aws_state(_settings: Settings) -> Result<AppState, CliError> {
     Err(CliError::AwsNotBuilt)
 }
 

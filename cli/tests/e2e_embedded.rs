@@ -4,8 +4,11 @@ mod support;
 
 use support::{Server, client, form, walk_the_seed_story};
 
+/// A PDF header (the default type policy checks it) followed by every byte value.
 fn sample_bytes(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 % 256) as u8).collect()
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend((0..len - bytes.len()).map(|i| (i * 7 % 256) as u8));
+    bytes
 }
 
 #[tokio::test]
@@ -112,7 +115,7 @@ async fn data_and_sessions_survive_a_restart() {
 
     let second = Server::start(dir.path(), &[], &[]);
     // Same secret, same session store: the old token still works.
-    let part = reqwest::multipart::Part::bytes(b"%PDF".to_vec()).file_name("kept.pdf");
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("kept.pdf");
     let r = http
         .post(second.url("/ops/upload"))
         .bearer_auth(&token)

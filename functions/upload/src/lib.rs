@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::routing::post;
 use ezshare_api::{ApiError, AppState, QueryParams, Route};
 use ezshare_auth::extract::OpsCaller;
-use ezshare_domain::{FileName, rfc3339};
+use ezshare_domain::{ContentType, FileName, rfc3339};
 use ezshare_store::{StoreError, StoredFile, WriteMode};
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -35,16 +35,11 @@ async fn upload(
     // Size first: nothing else about the file is looked at before it is known to fit.
     let received = receive_file(request, state.settings.max_upload_bytes).await?;
     let name = FileName::parse(&received.file_name)?;
+    let content_type = checked_content_type(&state, &name, &received).await?;
     let stored = state
         .stores
         .files
-        .put_file(
-            &caller.username,
-            &name,
-            &received.content_type,
-            received.bytes,
-            mode,
-        )
+        .put_file(&caller.username, &name, &content_type, received.bytes, mode)
         .await
         .map_err(|e| match e {
             StoreError::AlreadyExists => ApiError::conflict(
@@ -54,6 +49,24 @@ async fn upload(
             e => e.into(),
         })?;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))
+}
+
+/// Applies the file-type policy to the content. A recognised type is stored with its
+/// canonical media type, not the one the client claimed.
+async fn checked_content_type(
+    state: &AppState,
+    name: &FileName,
+    received: &ReceivedFile,
+) -> Result<ContentType, ApiError> {
+    let detected = state
+        .settings
+        .file_types
+        .check(name, &received.bytes)
+        .await?;
+    Ok(match detected {
+        Some(file_type) => ContentType::parse(file_type.content_type())?,
+        None => received.content_type.clone(),
+    })
 }
 
 /// The API's JSON for a stored file.

@@ -37,6 +37,14 @@ fn file<'a>(name: &'a str, bytes: &'a [u8]) -> FilePart<'a> {
     }
 }
 
+/// A PDF of exactly `len` bytes (the default policy checks the `%PDF-` header).
+fn pdf(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.resize(len.max(bytes.len()), b'.');
+    bytes.truncate(len.max(5));
+    bytes
+}
+
 async fn stored_size(t: &TestApp, name: &str) -> Option<u64> {
     t.stores()
         .files
@@ -52,7 +60,8 @@ async fn stored_size(t: &TestApp, name: &str) -> Option<u64> {
 #[tokio::test]
 async fn upload_stores_the_file_and_describes_it() {
     let (t, r, bearer) = app().await;
-    let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    let mut bytes = pdf(9);
+    bytes.extend((0..=255u8).cycle().take(10_000 - 9));
     let res = send(
         &r,
         upload_req("/ops/upload", &bearer, &[file("report.pdf", &bytes)]),
@@ -69,7 +78,13 @@ async fn upload_stores_the_file_and_describes_it() {
 
 #[tokio::test]
 async fn other_parts_are_ignored_and_missing_type_defaults() {
-    let (_t, r, bearer) = app().await;
+    let t = TestApp::with_settings(Settings {
+        file_types: ezshare_filetype::FileTypePolicy::allow_all(),
+        ..Settings::default()
+    })
+    .await;
+    let r = t.router(ezshare_upload::router());
+    let bearer = t.bearer(UserType::Ops, "opsy").await;
     let parts = [
         FilePart {
             field: "note",
@@ -95,7 +110,7 @@ async fn existing_name_is_409_unless_overwrite() {
     assert_eq!(
         send(
             &r,
-            upload_req("/ops/upload", &bearer, &[file("a.pdf", b"one")])
+            upload_req("/ops/upload", &bearer, &[file("a.pdf", &pdf(10))])
         )
         .await
         .status,
@@ -103,13 +118,13 @@ async fn existing_name_is_409_unless_overwrite() {
     );
     send(
         &r,
-        upload_req("/ops/upload", &bearer, &[file("a.pdf", b"two!")]),
+        upload_req("/ops/upload", &bearer, &[file("a.pdf", &pdf(20))]),
     )
     .await
     .assert_error(409, "file_exists");
     assert_eq!(
         stored_size(&t, "a.pdf").await,
-        Some(3),
+        Some(10),
         "the original is kept"
     );
     for flag in ["true", "1"] {
@@ -118,19 +133,19 @@ async fn existing_name_is_409_unless_overwrite() {
             upload_req(
                 &format!("/ops/upload?overwrite={flag}"),
                 &bearer,
-                &[file("a.pdf", b"two!")],
+                &[file("a.pdf", &pdf(20))],
             ),
         )
         .await;
         assert_eq!(res.status, 201, "{}", res.text());
     }
-    assert_eq!(stored_size(&t, "a.pdf").await, Some(4));
+    assert_eq!(stored_size(&t, "a.pdf").await, Some(20));
     send(
         &r,
         upload_req(
             "/ops/upload?overwrite=false",
             &bearer,
-            &[file("a.pdf", b"x")],
+            &[file("a.pdf", &pdf(9))],
         ),
     )
     .await
@@ -146,7 +161,7 @@ async fn existing_name_is_409_unless_overwrite() {
 #[tokio::test]
 async fn limit_is_inclusive_and_checked_first() {
     let (t, r, bearer) = app_with_limit(1024).await;
-    let exact = vec![7u8; 1024];
+    let exact = pdf(1024);
     assert_eq!(
         send(
             &r,
@@ -156,7 +171,7 @@ async fn limit_is_inclusive_and_checked_first() {
         .status,
         201
     );
-    let over = vec![7u8; 1025];
+    let over = pdf(1025);
     send(
         &r,
         upload_req("/ops/upload", &bearer, &[file("over.pdf", &over)]),
@@ -253,19 +268,20 @@ async fn unicode_names_are_kept() {
     let (t, r, bearer) = app().await;
     let res = send(
         &r,
-        upload_req("/ops/upload", &bearer, &[file("résumé 2026.pdf", b"x")]),
+        upload_req("/ops/upload", &bearer, &[file("résumé 2026.pdf", &pdf(9))]),
     )
     .await;
     assert_eq!(res.status, 201, "{}", res.text());
     assert_eq!(res.json()["name"], "résumé 2026.pdf");
-    assert_eq!(stored_size(&t, "résumé 2026.pdf").await, Some(1));
+    assert_eq!(stored_size(&t, "résumé 2026.pdf").await, Some(9));
 }
 
 #[tokio::test]
 async fn binary_bytes_arrive_unchanged() {
     let (t, r, bearer) = app().await;
     // Every byte value, CRLFs and boundary-like runs included.
-    let mut bytes: Vec<u8> = (0..=255u8).collect();
+    let mut bytes = pdf(9);
+    bytes.extend(0..=255u8);
     bytes.extend_from_slice(b"\r\n--ezshare-test-boundary\r\n\x00\xff");
     let res = send(
         &r,
@@ -274,4 +290,87 @@ async fn binary_bytes_arrive_unchanged() {
     .await;
     assert_eq!(res.status, 201, "{}", res.text());
     assert_eq!(t.stored_bytes("opsy", "bin.pdf").await.unwrap(), bytes);
+}
+
+/// A minimal but real Office Open XML package whose main part has `main_type`.
+fn ooxml(main_part: &str, main_type: &str, extra: &[&str]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default();
+    let types = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/{main_part}" ContentType="{main_type}"/></Types>"#
+    );
+    zip.start_file("[Content_Types].xml", opts).unwrap();
+    zip.write_all(types.as_bytes()).unwrap();
+    zip.start_file(main_part, opts).unwrap();
+    zip.write_all(b"<document/>").unwrap();
+    for part in extra {
+        zip.start_file(*part, opts).unwrap();
+        zip.write_all(b"binary").unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+const DOCX_MAIN: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
+const DOCM_MAIN: &str = "application/vnd.ms-word.document.macroEnabled.main+xml";
+
+#[tokio::test]
+async fn a_real_docx_is_accepted_and_stored_with_its_canonical_type() {
+    let (t, r, bearer) = app().await;
+    let docx = ooxml("word/document.xml", DOCX_MAIN, &[]);
+    let part = FilePart {
+        field: "request_file",
+        file_name: Some("letter.docx"),
+        content_type: Some("text/html"),
+        bytes: &docx,
+    };
+    let res = send(&r, upload_req("/ops/upload", &bearer, &[part])).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(
+        res.json()["content_type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert_eq!(t.stored_bytes("opsy", "letter.docx").await.unwrap(), docx);
+}
+
+#[tokio::test]
+async fn disallowed_types_are_415_naming_the_allowed_ones() {
+    let (t, r, bearer) = app().await;
+    let docm = ooxml("word/document.xml", DOCM_MAIN, &["word/vbaProject.bin"]);
+    let cases: [(&str, &[u8]); 4] = [
+        ("notes.txt", b"plain text"),
+        ("macro.docx", &docm),
+        ("fake.docx", b"%PDF-1.7 a pdf renamed"),
+        ("fake.pdf", b"not a pdf at all"),
+    ];
+    for (name, bytes) in cases {
+        let res = send(&r, upload_req("/ops/upload", &bearer, &[file(name, bytes)])).await;
+        res.assert_error(415, "unsupported_file_type");
+        let message = res.json()["error"]["message"].as_str().unwrap().to_owned();
+        assert!(
+            message.contains("docx, xlsx, pptx, pdf"),
+            "{name}: {message}"
+        );
+        assert_eq!(stored_size(&t, name).await, None, "{name} was not stored");
+    }
+}
+
+#[tokio::test]
+async fn size_is_judged_before_type() {
+    let (_t, r, bearer) = app_with_limit(16).await;
+    send(
+        &r,
+        upload_req("/ops/upload", &bearer, &[file("big.txt", &[b'x'; 17])]),
+    )
+    .await
+    .assert_error(413, "payload_too_large");
+    send(
+        &r,
+        upload_req("/ops/upload", &bearer, &[file("small.txt", &[b'x'; 16])]),
+    )
+    .await
+    .assert_error(415, "unsupported_file_type");
 }

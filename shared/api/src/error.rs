@@ -2,6 +2,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use ezshare_auth::{AuthError, Unauthenticated};
 use ezshare_domain::ValidationError;
+use ezshare_filetype::PolicyError;
 use ezshare_store::StoreError;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
@@ -125,6 +126,18 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidCredentials => Self::InvalidCredentials,
             AuthError::Store(e) => e.into(),
             AuthError::Internal(detail) => Self::Internal(detail),
+        }
+    }
+}
+
+impl From<PolicyError> for ApiError {
+    fn from(e: PolicyError) -> Self {
+        match e {
+            PolicyError::Rejected { reason } => Self::UnsupportedMediaType {
+                code: "unsupported_file_type",
+                message: reason,
+            },
+            PolicyError::Source(e) => Self::Internal(format!("reading the file for its type: {e}")),
         }
     }
 }

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use ezshare_auth::TokenSettings;
+use ezshare_filetype::FileTypePolicy;
 
 /// A setting that is missing or invalid. Startup fails with it; the message names the setting.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +29,8 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// How long a download link stays valid; default 300 s.
     pub download_url_ttl: Duration,
+    /// Which files uploads accept, decided by content; default `docx,xlsx,pptx,pdf`.
+    pub file_types: FileTypePolicy,
 }
 
 impl Default for Settings {
@@ -36,6 +39,7 @@ impl Default for Settings {
             token: TokenSettings::default(),
             max_upload_bytes: Self::DEFAULT_MAX_UPLOAD_BYTES,
             download_url_ttl: Duration::from_secs(300),
+            file_types: FileTypePolicy::default(),
         }
     }
 }
@@ -45,7 +49,7 @@ impl Settings {
 
     /// Reads the settings from variables (`lookup` is `std::env::var` in production), keeping
     /// the default for each one that is unset: `SESSION_TTL_DAYS`, `DOWNLOAD_URL_TTL_SECONDS`,
-    /// `MAX_UPLOAD_BYTES`, `TOKEN_ISSUER`.
+    /// `MAX_UPLOAD_BYTES`, `TOKEN_ISSUER`, `ALLOWED_FILE_TYPES`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut s = Self::default();
         if let Some(days) = number(&lookup, "SESSION_TTL_DAYS", 1, 3650)? {
@@ -67,6 +71,10 @@ impl Settings {
                 ));
             }
             s.token.issuer = issuer.to_owned();
+        }
+        if let Some(types) = lookup(FileTypePolicy::ENV_VAR) {
+            s.file_types = FileTypePolicy::parse(&types)
+                .map_err(|e| ConfigError::new(FileTypePolicy::ENV_VAR, e.message))?;
         }
         Ok(s)
     }
@@ -110,6 +118,19 @@ mod tests {
         assert_eq!(s.download_url_ttl, Duration::from_secs(300));
         assert_eq!(s.token.session_ttl, Duration::from_secs(365 * 86400));
         assert_eq!(s.token.issuer, "ezshare");
+        assert_eq!(s.file_types.allowed_list(), "docx, xlsx, pptx, pdf");
+    }
+
+    #[test]
+    fn file_type_policy_from_env() {
+        let s = from(&[("ALLOWED_FILE_TYPES", "pdf")]).unwrap();
+        assert_eq!(s.file_types.allowed_list(), "pdf");
+        assert!(
+            from(&[("ALLOWED_FILE_TYPES", "*")])
+                .unwrap()
+                .file_types
+                .is_open()
+        );
     }
 
     #[test]
@@ -135,6 +156,8 @@ mod tests {
             ("DOWNLOAD_URL_TTL_SECONDS", "604801"),
             ("MAX_UPLOAD_BYTES", "-5"),
             ("TOKEN_ISSUER", " "),
+            ("ALLOWED_FILE_TYPES", "exe"),
+            ("ALLOWED_FILE_TYPES", ""),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.setting, k);

@@ -116,10 +116,16 @@ impl FileTypePolicy {
                 ".{ext} files are not accepted; accepted types: {list}"
             )));
         };
-        let found = detect::detect(src).await?;
+        // Every rejection names what would have been accepted.
+        let found = detect::detect(src).await.map_err(|e| match e {
+            PolicyError::Rejected { reason } => {
+                rejected(format!("{reason}; accepted types: {list}"))
+            }
+            other => other,
+        })?;
         if found != claimed {
             return Err(rejected(format!(
-                "the file's content is {found} but its name ends in .{ext}"
+                "the file's content is {found} but its name ends in .{ext}; accepted types: {list}"
             )));
         }
         Ok(Some(found))

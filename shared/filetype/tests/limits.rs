@@ -33,7 +33,7 @@ async fn zip_bombs_are_refused_after_reading_little() {
 
     // Declared size over the cap: refused before its data is read.
     let (r, read) = check_default("bomb.docx", bomb.clone()).await;
-    assert_eq!(r, TOO_LARGE);
+    assert!(r.starts_with(TOO_LARGE), "{r}");
     assert!(read < 70 * KIB, "read {read} bytes");
 
     // Declared size lies (says 1 KiB): inflation stops at the cap.
@@ -41,7 +41,7 @@ async fn zip_bombs_are_refused_after_reading_little() {
     let header = central_header(&lying, "[Content_Types].xml");
     put_u32(&mut lying, header + 24, 1024);
     let (r, read) = check_default("bomb.docx", lying).await;
-    assert_eq!(r, TOO_LARGE);
+    assert!(r.starts_with(TOO_LARGE), "{r}");
     assert!(read < 256 * KIB, "read {read} bytes");
 }
 
@@ -52,13 +52,19 @@ async fn oversized_central_directories_are_refused_unread() {
     put_u16(&mut claims_many, end + 8, 60_000);
     put_u16(&mut claims_many, end + 10, 60_000);
     let (r, _) = check_default("a.docx", claims_many).await;
-    assert_eq!(r, "the document has more than 10000 parts");
+    assert!(
+        r.starts_with("the document has more than 10000 parts"),
+        "{r}"
+    );
 
     let mut claims_huge = docx();
     let end = eocd(&claims_huge);
     put_u32(&mut claims_huge, end + 12, 100 << 20);
     let (r, _) = check_default("a.docx", claims_huge).await;
-    assert_eq!(r, "the document's part directory is larger than 4 MiB");
+    assert!(
+        r.starts_with("the document's part directory is larger than 4 MiB"),
+        "{r}"
+    );
 
     // Really 10 001 entries.
     let names: Vec<String> = (0..10_001).map(|i| format!("p/{i}")).collect();
@@ -68,7 +74,10 @@ async fn oversized_central_directories_are_refused_unread() {
         .collect();
     let many = write_zip(std::io::Cursor::new(Vec::new()), &parts).into_inner();
     let (r, read) = check_default("a.docx", many).await;
-    assert_eq!(r, "the document has more than 10000 parts");
+    assert!(
+        r.starts_with("the document has more than 10000 parts"),
+        "{r}"
+    );
     assert!(read < 70 * KIB, "read {read} bytes");
 }
 

@@ -69,7 +69,10 @@ async fn rejects_macro_enabled_documents_even_renamed() {
         (FileType::Pptx, PPSM_MAIN, "a.pptx"),
     ] {
         let r = reason(check(name, &package(kind, main)).await);
-        assert_eq!(r, "macro-enabled documents are not accepted", "{main}");
+        assert_eq!(
+            r, "macro-enabled documents are not accepted; accepted types: docx, xlsx, pptx, pdf",
+            "{main}"
+        );
     }
 }
 
@@ -87,9 +90,15 @@ async fn rejects_a_vba_project_part_under_a_plain_docx_content_type() {
 #[tokio::test]
 async fn rejects_content_that_disagrees_with_the_extension() {
     let r = reason(check("scan.docx", PDF).await);
-    assert_eq!(r, "the file's content is pdf but its name ends in .docx");
+    assert_eq!(
+        r,
+        "the file's content is pdf but its name ends in .docx; accepted types: docx, xlsx, pptx, pdf"
+    );
     let r = reason(check("letter.pdf", &docx()).await);
-    assert_eq!(r, "the file's content is docx but its name ends in .pdf");
+    assert_eq!(
+        r,
+        "the file's content is docx but its name ends in .pdf; accepted types: docx, xlsx, pptx, pdf"
+    );
     assert!(reason(check("sheet.docx", &xlsx()).await).contains("content is xlsx"));
     assert!(reason(check("deck.xlsx", &pptx()).await).contains("content is pptx"));
 }
@@ -99,7 +108,7 @@ async fn rejects_encrypted_or_legacy_office_files() {
     let r = reason(check("secret.docx", OLE2).await);
     assert_eq!(
         r,
-        "encrypted or legacy (pre-2007) Office files are not accepted"
+        "encrypted or legacy (pre-2007) Office files are not accepted; accepted types: docx, xlsx, pptx, pdf"
     );
 }
 
@@ -119,7 +128,10 @@ async fn rejects_truncated_corrupt_and_padded_zips() {
     let good = docx();
     for cut in [good.len() / 2, good.len() - 1, good.len() - 22, 30] {
         let r = reason(check("a.docx", &good[..cut]).await);
-        assert_eq!(r, "the file is damaged or truncated", "cut at {cut}");
+        assert_eq!(
+            r, "the file is damaged or truncated; accepted types: docx, xlsx, pptx, pdf",
+            "cut at {cut}"
+        );
     }
     let mut flipped = good.clone();
     let at = 30 + "[Content_Types].xml".len() + 5; // inside its deflated data
@@ -141,7 +153,10 @@ async fn rejects_text_empty_and_extensionless_files() {
         ".txt files are not accepted; accepted types: docx, xlsx, pptx, pdf"
     );
     let r = reason(check("notes.pdf", b"just text, no header").await);
-    assert_eq!(r, "the file's content is not a recognised document type");
+    assert_eq!(
+        r,
+        "the file's content is not a recognised document type; accepted types: docx, xlsx, pptx, pdf"
+    );
     assert!(reason(check("empty.pdf", b"").await).contains("not a recognised"));
     let r = reason(check("README", PDF).await);
     assert_eq!(

@@ -44,7 +44,12 @@ pub enum Needs {
 
 /// Builds the state from the standard AWS environment and the ezshare variables.
 pub async fn state_from_env(needs: Needs) -> Result<AppState, StartupError> {
-    let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), needs)?;
+    state_from_config(AwsConfig::from_lookup(|k| std::env::var(k).ok(), needs)?).await
+}
+
+/// Builds the state from a configuration and the standard AWS environment (credentials,
+/// region, `AWS_ENDPOINT_URL`).
+pub async fn state_from_config(config: AwsConfig) -> Result<AppState, StartupError> {
     let sdk = aws_config::load_from_env().await;
     let secret = secret::load(&sdk, &config.secret).await?;
     let backend = AwsBackend::new(&sdk, config.names.clone());
