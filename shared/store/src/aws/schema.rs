@@ -1,0 +1,72 @@
+//! The fixed AWS schema: table keys, attribute names and bucket key layout. The SAM template
+//! declares the same names, and a test checks the two agree, so change both together.
+
+/// The users table: one item per (user type, username).
+pub mod users {
+    /// Partition key (S): `ops` or `client`.
+    pub const PARTITION_KEY: &str = "user_type";
+    /// Sort key (S).
+    pub const SORT_KEY: &str = "username";
+    /// S: the Argon2id PHC string.
+    pub const PASSWORD_HASH: &str = "password_hash";
+    /// S, absent when the user gave none.
+    pub const EMAIL: &str = "email";
+    /// S, absent when the user gave none.
+    pub const NAME: &str = "name";
+    /// N: unix seconds.
+    pub const CREATED_AT: &str = "created_at";
+}
+
+/// The sessions table: one item per login session.
+pub mod sessions {
+    /// Partition key (S).
+    pub const PARTITION_KEY: &str = "session_id";
+    /// S.
+    pub const USER_TYPE: &str = "user_type";
+    /// S.
+    pub const USERNAME: &str = "username";
+    /// N: unix seconds.
+    pub const CREATED_AT: &str = "created_at";
+    /// N: unix seconds.
+    pub const EXPIRES_AT: &str = "expires_at";
+    /// DynamoDB deletes items some time after this attribute's time has passed (lazily: up to
+    /// days later), which is why readers still check expiry themselves.
+    pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
+}
+
+/// The bucket's key layout.
+pub mod bucket {
+    use ezshare_domain::{FileName, Username};
+
+    /// Every stored file lives under `files/{username}/{file name}`.
+    pub const FILES_PREFIX: &str = "files/";
+    /// Reserved for uploads in progress (a later feature); never listed as files.
+    pub const STAGING_PREFIX: &str = "staging/";
+
+    /// `files/{owner}/`: with the trailing slash, so `opsy` never lists `opsy2`'s files.
+    pub fn owner_prefix(owner: &Username) -> String {
+        format!("{FILES_PREFIX}{owner}/")
+    }
+
+    /// The name goes in verbatim: usernames and file names never contain `/` (and names are
+    /// never `.` or `..`), so a key cannot escape its prefix, and S3's listing order (UTF-8
+    /// bytes of the key) is the order the API promises.
+    pub fn file_key(owner: &Username, name: &FileName) -> String {
+        format!("{}{name}", owner_prefix(owner))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket::*;
+    use ezshare_domain::{FileName, Username};
+
+    #[test]
+    fn file_keys_are_verbatim_under_the_owner_prefix() {
+        let owner = Username::parse("opsy").unwrap();
+        let name = FileName::parse("résumé ..a%2F.pdf").unwrap();
+        assert_eq!(owner_prefix(&owner), "files/opsy/");
+        assert_eq!(file_key(&owner, &name), "files/opsy/résumé ..a%2F.pdf");
+        assert!(!file_key(&owner, &name).starts_with(STAGING_PREFIX));
+    }
+}

@@ -1,0 +1,86 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use ezshare_domain::{DisplayName, Email, UserType, Username};
+
+use super::errors::store_error;
+use super::item::{Item, get_s, get_unix, parse_opt, s, unix};
+use super::schema::users as attr;
+use crate::{StoreError, UserRecord, UserStore};
+
+/// Users in a DynamoDB table keyed by (user type, username).
+pub struct DynamoUsers {
+    client: Client,
+    table: String,
+}
+
+impl DynamoUsers {
+    pub(crate) fn new(client: Client, table: String) -> Self {
+        Self { client, table }
+    }
+}
+
+#[async_trait]
+impl UserStore for DynamoUsers {
+    async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(attr::PARTITION_KEY, s(user.user_type.as_str()))
+            .item(attr::SORT_KEY, s(user.username.as_str()))
+            .item(attr::PASSWORD_HASH, s(&user.password_hash))
+            .item(attr::CREATED_AT, unix(user.created_at))
+            // The key exists iff an item exists: a put-if-absent that DynamoDB applies
+            // atomically, so of racing signups exactly one wins.
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PARTITION_KEY);
+        if let Some(email) = &user.email {
+            put = put.item(attr::EMAIL, s(email.as_str()));
+        }
+        if let Some(name) = &user.name {
+            put = put.item(attr::NAME, s(name.as_str()));
+        }
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::AlreadyExists)
+            }
+            Err(e) => Err(store_error("PutItem users", e)),
+        }
+    }
+
+    async fn find_user(
+        &self,
+        user_type: UserType,
+        username: &Username,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(attr::PARTITION_KEY, s(user_type.as_str()))
+            .key(attr::SORT_KEY, s(username.as_str()))
+            // A user who just signed up can log in at once.
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem users", e))?;
+        out.item
+            .map(|i| to_user(user_type, username, &i))
+            .transpose()
+    }
+}
+
+fn to_user(user_type: UserType, username: &Username, i: &Item) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
+        user_type,
+        username: username.clone(),
+        password_hash: get_s(i, attr::PASSWORD_HASH)?.to_owned(),
+        email: parse_opt(i, attr::EMAIL, Email::parse)?,
+        name: parse_opt(i, attr::NAME, DisplayName::parse)?,
+        created_at: get_unix(i, attr::CREATED_AT)?,
+    })
+}

@@ -1,0 +1,64 @@
+//! The conformance suite against the AWS adapter (DynamoDB + S3), served by moto.
+//! Needs `scripts/install-tools`; run with `cargo test -p ezshare-store --features aws`.
+#![cfg(feature = "aws")]
+
+use ezshare_emulator::{sdk_config, shared_moto, unique_name};
+use ezshare_store::aws::{AwsBackend, AwsNames, bootstrap};
+use ezshare_store::conformance::Harness;
+
+fn fresh_names() -> AwsNames {
+    AwsNames {
+        users_table: unique_name("users"),
+        sessions_table: unique_name("sessions"),
+        bucket: unique_name("files"),
+    }
+}
+
+/// Fresh tables and a fresh bucket on the binary's shared moto, so tests stay independent.
+async fn fresh() -> Harness {
+    let config = sdk_config(&shared_moto().endpoint()).await;
+    let names = fresh_names();
+    bootstrap(&config, &names).await.unwrap();
+    Harness {
+        stores: AwsBackend::new(&config, names).stores(),
+        guard: Box::new(()),
+    }
+}
+
+ezshare_store::conformance_tests!(fresh);
+
+#[tokio::test]
+async fn bootstrap_creates_what_is_missing_and_then_nothing() {
+    let config = sdk_config(&shared_moto().endpoint()).await;
+    let names = fresh_names();
+    let first = bootstrap(&config, &names).await.unwrap();
+    assert_eq!(
+        first,
+        [
+            format!("table {}", names.users_table),
+            format!("table {}", names.sessions_table),
+            format!("TTL on {}.expires_at", names.sessions_table),
+            format!("bucket {}", names.bucket),
+        ]
+    );
+    assert_eq!(
+        bootstrap(&config, &names).await.unwrap(),
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test]
+async fn bootstrap_completes_a_partial_setup() {
+    let config = sdk_config(&shared_moto().endpoint()).await;
+    let names = fresh_names();
+    bootstrap(&config, &names).await.unwrap();
+    // Another deployment sharing the tables, with its own bucket.
+    let more = AwsNames {
+        bucket: unique_name("files"),
+        ..names.clone()
+    };
+    assert_eq!(
+        bootstrap(&config, &more).await.unwrap(),
+        [format!("bucket {}", more.bucket)]
+    );
+}
