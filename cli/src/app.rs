@@ -9,6 +9,8 @@ pub const ROUTES: &[&[Route]] = &[
     ezshare_upload::ROUTES,
     ezshare_list_files::ROUTES,
     ezshare_download::ROUTES,
+    ezshare_ops_files::ROUTES,
+    ezshare_delete_file::ROUTES,
 ];
 
 /// The routers of every endpoint crate, merged.
@@ -20,4 +22,6 @@ pub fn routes() -> Router<AppState> {
         .merge(ezshare_upload::router())
         .merge(ezshare_list_files::router())
         .merge(ezshare_download::router())
+        .merge(ezshare_ops_files::router())
+        .merge(ezshare_delete_file::router())
 }

@@ -4,11 +4,10 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use ezshare_api::listing::{page_json, paging};
 use ezshare_api::{ApiError, AppState, QueryParams, Route, existing_ops_user, path_error};
 use ezshare_auth::extract::ClientCaller;
-use ezshare_domain::{Cursor, PageLimit, Username, rfc3339};
-use ezshare_store::FilePage;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub const ROUTES: &[Route] = &[("GET", "/client/files/{ops_username}")];
 
@@ -31,29 +30,4 @@ async fn list_files(
         .list_files(&owner, cursor.as_ref(), limit)
         .await?;
     Ok(Json(page_json(&owner, &page)))
-}
-
-/// `?limit=` (default 100, max 1000) and `?cursor=`.
-pub fn paging(query: &QueryParams) -> Result<(PageLimit, Option<Cursor>), ApiError> {
-    let limit = query
-        .get("limit")
-        .map(PageLimit::parse)
-        .transpose()?
-        .unwrap_or_default();
-    let cursor = query.get("cursor").map(Cursor::parse).transpose()?;
-    Ok((limit, cursor))
-}
-
-/// The listing's JSON, shared with the OPS user's own listing.
-pub fn page_json(owner: &Username, page: &FilePage) -> Value {
-    let files: Vec<Value> = page
-        .files
-        .iter()
-        .map(|f| json!({"name": f.name, "size": f.size, "uploaded_at": rfc3339(f.uploaded_at)}))
-        .collect();
-    json!({
-        "ops_username": owner,
-        "files": files,
-        "next_cursor": page.next_cursor.as_ref().map(Cursor::as_str),
-    })
 }

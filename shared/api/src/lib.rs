@@ -9,6 +9,7 @@
 mod error;
 mod fields;
 mod finish;
+pub mod listing;
 mod negotiate;
 mod path;
 mod query;

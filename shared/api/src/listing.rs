@@ -1,0 +1,32 @@
+//! The file listing's paging parameters and JSON, shared by the CLIENT and OPS listings.
+
+use ezshare_domain::{Cursor, PageLimit, Username, rfc3339};
+use ezshare_store::FilePage;
+use serde_json::{Value, json};
+
+use crate::{ApiError, QueryParams};
+
+/// `?limit=` (default 100, max 1000) and `?cursor=`.
+pub fn paging(query: &QueryParams) -> Result<(PageLimit, Option<Cursor>), ApiError> {
+    let limit = query
+        .get("limit")
+        .map(PageLimit::parse)
+        .transpose()?
+        .unwrap_or_default();
+    let cursor = query.get("cursor").map(Cursor::parse).transpose()?;
+    Ok((limit, cursor))
+}
+
+/// `{"ops_username","files":[{"name","size","uploaded_at"}],"next_cursor"}`.
+pub fn page_json(owner: &Username, page: &FilePage) -> Value {
+    let files: Vec<Value> = page
+        .files
+        .iter()
+        .map(|f| json!({"name": f.name, "size": f.size, "uploaded_at": rfc3339(f.uploaded_at)}))
+        .collect();
+    json!({
+        "ops_username": owner,
+        "files": files,
+        "next_cursor": page.next_cursor.as_ref().map(Cursor::as_str),
+    })
+}
