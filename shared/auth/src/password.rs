@@ -1,7 +1,5 @@
 //! Argon2id password hashing (PHC strings), off the async executor.
 
-use std::sync::LazyLock;
-
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use ezshare_domain::Password;
@@ -20,14 +18,10 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// A hash of a password nobody has, verified against when the user does not exist, so an
-/// unknown name costs the same time as a wrong password. Fixed salt: it is never a real secret.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let salt = SaltString::from_b64("ZXpzaGFyZS1kdW1teS1zYWx0").expect("valid constant salt");
-    argon2()
-        .hash_password(b"ezshare dummy password, never valid", &salt)
-        .expect("hashing a constant succeeds")
-        .to_string()
-});
+/// unknown name costs the same time as a wrong password. A constant (same parameters as real
+/// hashes, fixed salt) so that no cold start pays for computing it; a test recomputes it.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZXpzaGFyZS1kdW1teS1zYWx0$lVIowyUnKt50zKWedVlyr+CLKeJ926IWiJPieyKqN5o";
+const DUMMY_PASSWORD: &[u8] = b"ezshare dummy password, never valid";
 
 /// Hashes a password into a PHC string with a fresh random salt, on the blocking pool.
 pub async fn hash(password: Password) -> Result<String, AuthError> {
@@ -47,7 +41,7 @@ pub async fn hash(password: Password) -> Result<String, AuthError> {
 pub async fn verify(stored: Option<String>, password: String) -> Result<bool, AuthError> {
     tokio::task::spawn_blocking(move || {
         let real = stored.is_some();
-        let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+        let phc = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let parsed = PasswordHash::new(&phc)
             .map_err(|e| AuthError::Internal(format!("stored hash unreadable: {e}")))?;
         let matches = argon2()
@@ -57,12 +51,6 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool, Au
     })
     .await
     .map_err(|e| AuthError::Internal(format!("verify task: {e}")))?
-}
-
-/// Computes the dummy hash now, so the first login after a cold start is not slower for
-/// unknown users than for known ones.
-pub fn warm_up() {
-    LazyLock::force(&DUMMY_HASH);
 }
 
 #[cfg(test)]
@@ -112,5 +100,15 @@ mod tests {
                 .unwrap()
         );
         assert!(DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    }
+
+    #[test]
+    fn dummy_hash_is_a_real_hash_at_the_current_parameters() {
+        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
+        let recomputed = argon2()
+            .hash_password(DUMMY_PASSWORD, parsed.salt.unwrap())
+            .unwrap()
+            .to_string();
+        assert_eq!(recomputed, DUMMY_HASH);
     }
 }

@@ -53,7 +53,6 @@ pub async fn state_from_config(config: AwsConfig) -> Result<AppState, StartupErr
     let sdk = aws_config::load_from_env().await;
     let secret = secret::load(&sdk, &config.secret).await?;
     let backend = AwsBackend::new(&sdk, config.names.clone());
-    ezshare_auth::password::warm_up();
     Ok(AppState::new(backend.stores(), &secret, config.settings))
 }
 
