@@ -21,6 +21,7 @@ fn argon2() -> Argon2<'static> {
 /// unknown name costs the same time as a wrong password. A constant (same parameters as real
 /// hashes, fixed salt) so that no cold start pays for computing it; a test recomputes it.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZXpzaGFyZS1kdW1teS1zYWx0$lVIowyUnKt50zKWedVlyr+CLKeJ926IWiJPieyKqN5o";
+#[cfg(test)]
 const DUMMY_PASSWORD: &[u8] = b"ezshare dummy password, never valid";
 
 /// Hashes a password into a PHC string with a fresh random salt, on the blocking pool.
