@@ -1,0 +1,86 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use ezshare_domain::{ContentType, FileName, UploadId, Username};
+use time::OffsetDateTime;
+
+use crate::{StoreError, StoredFile, WriteMode};
+
+/// What an OPS user announced before uploading a large file straight to storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadIntent {
+    pub id: UploadId,
+    pub owner: Username,
+    pub name: FileName,
+    /// The exact number of bytes the upload must carry.
+    pub size: u64,
+    pub content_type: ContentType,
+}
+
+/// A time-limited URL the client sends the bytes to, with the headers it must send with them
+/// (they are part of the signature: storage refuses any other size or type).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresignedUpload {
+    pub url: String,
+    /// Always `PUT`.
+    pub method: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A staged upload whose bytes have arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedUpload {
+    pub name: FileName,
+    /// The bytes actually stored.
+    pub size: u64,
+    pub content_type: ContentType,
+}
+
+/// Direct uploads: bytes go from the client straight to a staging area, never through the
+/// API; the API then checks them and moves them to their final place.
+///
+/// Staged objects nobody completes disappear on their own (a lifecycle rule on S3, a sweep
+/// locally).
+#[async_trait]
+pub trait UploadStaging: Send + Sync + 'static {
+    /// A URL accepting exactly `intent.size` bytes of `intent.content_type` for `ttl`. The
+    /// file's name travels with the staged bytes.
+    async fn presign_upload(
+        &self,
+        intent: &UploadIntent,
+        ttl: Duration,
+    ) -> Result<PresignedUpload, StoreError>;
+
+    /// The staged upload `id` of `owner`, if its bytes have arrived (not before, and not after
+    /// it was completed, discarded or swept). Another owner's id is `None`.
+    async fn find_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<StagedUpload>, StoreError>;
+
+    /// Up to `len` bytes of the staged upload from `offset` (fewer only at its end): enough to
+    /// decide its type without reading it whole.
+    async fn read_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+        offset: u64,
+        len: u64,
+    ) -> Result<Bytes, StoreError>;
+
+    /// Moves the staged upload to (owner, its name). With [`WriteMode::CreateNew`] an existing
+    /// file wins atomically ([`StoreError::AlreadyExists`]; the staged upload stays, so the
+    /// client may retry with overwrite). On success the staged upload is gone.
+    async fn promote_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+        mode: WriteMode,
+    ) -> Result<StoredFile, StoreError>;
+
+    /// Deletes a staged upload (a rejected file); deleting a missing one is not an error.
+    async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError>;
+}
