@@ -35,6 +35,9 @@ pub struct StagedUpload {
     pub name: FileName,
     /// The bytes actually stored.
     pub size: u64,
+    /// The size announced in the intent. Storage that checks signatures refuses any other
+    /// size; an emulator that does not may store it anyway, so callers compare the two.
+    pub declared_size: u64,
     pub content_type: ContentType,
 }
 
