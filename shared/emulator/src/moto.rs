@@ -143,14 +143,21 @@ fn moto_program() -> PathBuf {
     resolve_program(std::env::var_os(MOTO_ENV)).unwrap_or_else(|msg| panic!("{msg}"))
 }
 
-/// The override if given, else the one `scripts/install-tools` installs.
+/// The override if given, else `moto-server` beside this crate: the `moto_server` that
+/// `scripts/install-tools` installs, with linearizable request handling (see
+/// `moto_linearizable.py` for why).
 fn resolve_program(override_path: Option<OsString>) -> Result<PathBuf, String> {
     let program = match override_path {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../.venv/bin/moto_server"
-        )),
+        None => {
+            let venv_python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python");
+            if !PathBuf::from(venv_python).is_file() {
+                return Err(format!(
+                    "moto_server not found ({venv_python} is missing): run scripts/install-tools (or set {MOTO_ENV})"
+                ));
+            }
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/moto-server"))
+        }
     };
     if program.is_file() {
         Ok(program)

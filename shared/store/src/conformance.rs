@@ -9,18 +9,32 @@
 //! ```
 
 use std::any::Any;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, SessionId, UserType, Username};
+use ezshare_domain::{
+    ContentType, Cursor, FileName, PageLimit, SessionId, UploadId, UserType, Username,
+};
 use time::OffsetDateTime;
 
-use crate::{SessionRecord, StoreError, Stores, UserRecord, WriteMode};
+use crate::{
+    PresignedUpload, SessionRecord, StoreError, Stores, UploadIntent, UserRecord, WriteMode,
+};
 
 /// Fresh, empty stores plus whatever must live as long as they do (a temp dir, a table name).
 pub struct Harness {
     pub stores: Stores,
     pub guard: Box<dyn Any + Send>,
+    /// Delivers bytes to a presigned upload URL as a client would.
+    pub uploader: Arc<dyn Uploader>,
+}
+
+/// Sends bytes to a [`PresignedUpload`] the way a client does (an HTTP PUT with the listed
+/// headers, or the embedded server's receiving code). `true` when storage took them.
+#[async_trait::async_trait]
+pub trait Uploader: Send + Sync {
+    async fn upload(&self, upload: &PresignedUpload, body: Bytes) -> bool;
 }
 
 /// Generates one `#[tokio::test]` per conformance case, each on a fresh harness.
@@ -44,6 +58,12 @@ macro_rules! conformance_tests {
             file_list_rejects_foreign_cursor,
             file_delete,
             file_presign_expires_after_ttl,
+            staging_round_trip,
+            staging_is_invisible_before_upload_and_to_others,
+            staging_promote_respects_existing_files,
+            staging_racing_promotes_have_one_winner,
+            staging_discard_removes_it,
+            staging_reads_ranges,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {
@@ -51,7 +71,7 @@ macro_rules! conformance_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
                 let harness = $fresh().await;
-                $crate::conformance::$case(&harness.stores).await;
+                $crate::conformance::$case(&harness).await;
                 drop(harness);
             }
         )*
@@ -81,14 +101,16 @@ fn pdf() -> ContentType {
     ContentType::parse("application/pdf").unwrap()
 }
 
-pub async fn user_create_then_find(s: &Stores) {
+pub async fn user_create_then_find(h: &Harness) {
+    let s = &h.stores;
     let u = user(UserType::Ops, "alice");
     s.users.create_user(&u).await.unwrap();
     let found = s.users.find_user(UserType::Ops, &u.username).await.unwrap();
     assert_eq!(found, Some(u));
 }
 
-pub async fn user_names_are_unique_per_type(s: &Stores) {
+pub async fn user_names_are_unique_per_type(h: &Harness) {
+    let s = &h.stores;
     s.users
         .create_user(&user(UserType::Ops, "bob"))
         .await
@@ -114,7 +136,8 @@ pub async fn user_names_are_unique_per_type(s: &Stores) {
         .unwrap();
 }
 
-pub async fn user_missing_is_none(s: &Stores) {
+pub async fn user_missing_is_none(h: &Harness) {
+    let s = &h.stores;
     s.users
         .create_user(&user(UserType::Client, "carol"))
         .await
@@ -135,7 +158,8 @@ pub async fn user_missing_is_none(s: &Stores) {
     );
 }
 
-pub async fn user_racing_creates_have_one_winner(s: &Stores) {
+pub async fn user_racing_creates_have_one_winner(h: &Harness) {
+    let s = &h.stores;
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let users = s.users.clone();
@@ -168,7 +192,8 @@ fn session(expires_in: time::Duration) -> SessionRecord {
     }
 }
 
-pub async fn session_round_trip_and_delete(s: &Stores) {
+pub async fn session_round_trip_and_delete(h: &Harness) {
+    let s = &h.stores;
     let sess = session(time::Duration::days(365));
     s.sessions.create_session(&sess).await.unwrap();
     assert!(matches!(
@@ -193,7 +218,8 @@ pub async fn session_round_trip_and_delete(s: &Stores) {
     );
 }
 
-pub async fn session_expired_is_still_returned_with_its_expiry(s: &Stores) {
+pub async fn session_expired_is_still_returned_with_its_expiry(h: &Harness) {
+    let s = &h.stores;
     let sess = session(time::Duration::seconds(-10));
     s.sessions.create_session(&sess).await.unwrap();
     let found = s.sessions.find_session(&sess.id).await.unwrap();
@@ -222,7 +248,8 @@ async fn put(
         .await
 }
 
-pub async fn file_put_then_head(s: &Stores) {
+pub async fn file_put_then_head(h: &Harness) {
+    let s = &h.stores;
     let before = OffsetDateTime::now_utc() - Duration::from_secs(2);
     let stored = put(
         s,
@@ -263,7 +290,8 @@ pub async fn file_put_then_head(s: &Stores) {
     );
 }
 
-pub async fn file_create_new_refuses_existing_and_keeps_it(s: &Stores) {
+pub async fn file_create_new_refuses_existing_and_keeps_it(h: &Harness) {
+    let s = &h.stores;
     put(s, "opsy", "a.pdf", b"first", WriteMode::CreateNew)
         .await
         .unwrap();
@@ -280,7 +308,8 @@ pub async fn file_create_new_refuses_existing_and_keeps_it(s: &Stores) {
     assert_eq!(head.size, 5);
 }
 
-pub async fn file_overwrite_replaces(s: &Stores) {
+pub async fn file_overwrite_replaces(h: &Harness) {
+    let s = &h.stores;
     put(s, "opsy", "a.pdf", b"first", WriteMode::CreateNew)
         .await
         .unwrap();
@@ -303,7 +332,8 @@ pub async fn file_overwrite_replaces(s: &Stores) {
     assert_eq!(page.files.len(), 1);
 }
 
-pub async fn file_racing_creates_have_one_winner(s: &Stores) {
+pub async fn file_racing_creates_have_one_winner(h: &Harness) {
+    let s = &h.stores;
     let tasks: Vec<_> = (1..=20usize)
         .map(|i| {
             let files = s.files.clone();
@@ -343,7 +373,8 @@ pub async fn file_racing_creates_have_one_winner(s: &Stores) {
     );
 }
 
-pub async fn file_names_round_trip_unchanged(s: &Stores) {
+pub async fn file_names_round_trip_unchanged(h: &Harness) {
+    let s = &h.stores;
     let names = [
         "résumé 2026.pdf",
         "名前.pdf",
@@ -375,7 +406,8 @@ pub async fn file_names_round_trip_unchanged(s: &Stores) {
     assert_eq!(listed, expected);
 }
 
-pub async fn file_list_sorts_by_utf8_bytes_and_pages(s: &Stores) {
+pub async fn file_list_sorts_by_utf8_bytes_and_pages(h: &Harness) {
+    let s = &h.stores;
     // Byte order: uppercase < lowercase < non-ASCII.
     for n in ["b.pdf", "é.pdf", "A.pdf", "a.pdf", "B.pdf"] {
         put(s, "opsy", n, b"12", WriteMode::CreateNew)
@@ -407,7 +439,8 @@ pub async fn file_list_sorts_by_utf8_bytes_and_pages(s: &Stores) {
     assert_eq!(pages, 3);
 }
 
-pub async fn file_list_is_per_owner_and_empty_for_none(s: &Stores) {
+pub async fn file_list_is_per_owner_and_empty_for_none(h: &Harness) {
+    let s = &h.stores;
     put(s, "opsy", "mine.pdf", b"1", WriteMode::CreateNew)
         .await
         .unwrap();
@@ -432,7 +465,8 @@ pub async fn file_list_is_per_owner_and_empty_for_none(s: &Stores) {
     assert_eq!(empty.next_cursor, None);
 }
 
-pub async fn file_list_rejects_foreign_cursor(s: &Stores) {
+pub async fn file_list_rejects_foreign_cursor(h: &Harness) {
+    let s = &h.stores;
     put(s, "opsy", "a.pdf", b"1", WriteMode::CreateNew)
         .await
         .unwrap();
@@ -445,7 +479,8 @@ pub async fn file_list_rejects_foreign_cursor(s: &Stores) {
     ));
 }
 
-pub async fn file_delete(s: &Stores) {
+pub async fn file_delete(h: &Harness) {
+    let s = &h.stores;
     put(s, "opsy", "gone.pdf", b"1", WriteMode::CreateNew)
         .await
         .unwrap();
@@ -474,7 +509,8 @@ pub async fn file_delete(s: &Stores) {
         .unwrap();
 }
 
-pub async fn file_presign_expires_after_ttl(s: &Stores) {
+pub async fn file_presign_expires_after_ttl(h: &Harness) {
+    let s = &h.stores;
     put(s, "opsy", "a.pdf", b"1", WriteMode::CreateNew)
         .await
         .unwrap();
@@ -488,4 +524,217 @@ pub async fn file_presign_expires_after_ttl(s: &Stores) {
     assert!(link.url.starts_with("http"));
     let delta = (link.expires_at - before).whole_seconds();
     assert!((298..=301).contains(&delta), "expires in {delta}s");
+}
+
+fn intent(owner: &str, name: &str, size: u64) -> UploadIntent {
+    UploadIntent {
+        id: UploadId::generate(),
+        owner: uname(owner),
+        name: fname(name),
+        size,
+        content_type: pdf(),
+    }
+}
+
+/// Presigns and delivers `body` for a new intent; returns the intent.
+async fn stage(h: &Harness, owner: &str, name: &str, body: &'static [u8]) -> UploadIntent {
+    let i = intent(owner, name, body.len() as u64);
+    let link = h
+        .stores
+        .staging
+        .presign_upload(&i, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(link.method, "PUT");
+    assert!(
+        h.uploader.upload(&link, Bytes::from_static(body)).await,
+        "storage took the bytes"
+    );
+    i
+}
+
+pub async fn staging_round_trip(h: &Harness) {
+    let s = &h.stores;
+    let before = OffsetDateTime::now_utc();
+    let i = intent("opsy", "big report.pdf", 12);
+    let link = s
+        .staging
+        .presign_upload(&i, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert!(link.url.starts_with("http"));
+    let delta = (link.expires_at - before).whole_seconds();
+    assert!((598..=601).contains(&delta), "expires in {delta}s");
+    assert!(
+        h.uploader
+            .upload(&link, Bytes::from_static(b"%PDF-1.7 abc"))
+            .await
+    );
+    let staged = s
+        .staging
+        .find_staged(&i.owner, &i.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(staged.name, fname("big report.pdf"));
+    assert_eq!((staged.size, staged.declared_size), (12, 12));
+    assert_eq!(staged.content_type, pdf());
+    // Not a file until promoted.
+    assert_eq!(s.files.head_file(&i.owner, &i.name).await.unwrap(), None);
+    let stored = s
+        .staging
+        .promote_staged(&i.owner, &i.id, WriteMode::CreateNew)
+        .await
+        .unwrap();
+    assert_eq!((stored.name.as_str(), stored.size), ("big report.pdf", 12));
+    let head = s.files.head_file(&i.owner, &i.name).await.unwrap().unwrap();
+    assert_eq!(head.size, 12);
+    assert_eq!(head.content_type, pdf());
+    assert_eq!(
+        s.staging.find_staged(&i.owner, &i.id).await.unwrap(),
+        None,
+        "staging is emptied"
+    );
+}
+
+pub async fn staging_is_invisible_before_upload_and_to_others(h: &Harness) {
+    let s = &h.stores;
+    let i = intent("opsy", "a.pdf", 5);
+    s.staging
+        .presign_upload(&i, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.staging.find_staged(&i.owner, &i.id).await.unwrap(),
+        None,
+        "nothing arrived yet"
+    );
+    let done = stage(h, "opsy", "b.pdf", b"%PDF-").await;
+    assert_eq!(
+        s.staging
+            .find_staged(&uname("mallory"), &done.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.staging
+            .find_staged(&done.owner, &UploadId::generate())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn staging_promote_respects_existing_files(h: &Harness) {
+    let s = &h.stores;
+    put(s, "opsy", "taken.pdf", b"original", WriteMode::CreateNew)
+        .await
+        .unwrap();
+    let i = stage(h, "opsy", "taken.pdf", b"%PDF-newer").await;
+    assert!(matches!(
+        s.staging
+            .promote_staged(&i.owner, &i.id, WriteMode::CreateNew)
+            .await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(
+        s.files
+            .head_file(&i.owner, &i.name)
+            .await
+            .unwrap()
+            .unwrap()
+            .size,
+        8,
+        "original kept"
+    );
+    assert!(
+        s.staging
+            .find_staged(&i.owner, &i.id)
+            .await
+            .unwrap()
+            .is_some(),
+        "staged kept for a retry"
+    );
+    let stored = s
+        .staging
+        .promote_staged(&i.owner, &i.id, WriteMode::Overwrite)
+        .await
+        .unwrap();
+    assert_eq!(stored.size, 10);
+    assert_eq!(
+        s.files
+            .head_file(&i.owner, &i.name)
+            .await
+            .unwrap()
+            .unwrap()
+            .size,
+        10
+    );
+}
+
+pub async fn staging_racing_promotes_have_one_winner(h: &Harness) {
+    let bodies: [&'static [u8]; 6] = [
+        b"%PDF-1",
+        b"%PDF-12",
+        b"%PDF-123",
+        b"%PDF-1234",
+        b"%PDF-12345",
+        b"%PDF-123456",
+    ];
+    let mut intents = vec![];
+    for body in bodies {
+        intents.push(stage(h, "opsy", "race.pdf", body).await);
+    }
+    let tasks: Vec<_> = intents
+        .into_iter()
+        .map(|i| {
+            let staging = h.stores.staging.clone();
+            tokio::spawn(async move {
+                let r = staging
+                    .promote_staged(&i.owner, &i.id, WriteMode::CreateNew)
+                    .await;
+                (i.size, r)
+            })
+        })
+        .collect();
+    let mut winners = vec![];
+    for t in tasks {
+        match t.await.unwrap() {
+            (size, Ok(_)) => winners.push(size),
+            (_, Err(StoreError::AlreadyExists)) => {}
+            (_, Err(e)) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    let head = h
+        .stores
+        .files
+        .head_file(&uname("opsy"), &fname("race.pdf"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(head.size, winners[0]);
+}
+
+pub async fn staging_discard_removes_it(h: &Harness) {
+    let s = &h.stores;
+    let i = stage(h, "opsy", "bad.pdf", b"not a pdf").await;
+    s.staging.discard_staged(&i.owner, &i.id).await.unwrap();
+    assert_eq!(s.staging.find_staged(&i.owner, &i.id).await.unwrap(), None);
+    s.staging.discard_staged(&i.owner, &i.id).await.unwrap();
+    assert_eq!(s.files.head_file(&i.owner, &i.name).await.unwrap(), None);
+}
+
+pub async fn staging_reads_ranges(h: &Harness) {
+    let s = &h.stores;
+    let i = stage(h, "opsy", "r.pdf", b"0123456789").await;
+    let read = |offset, len| s.staging.read_staged(&i.owner, &i.id, offset, len);
+    assert_eq!(read(0, 4).await.unwrap().as_ref(), b"0123");
+    assert_eq!(read(6, 4).await.unwrap().as_ref(), b"6789");
+    assert_eq!(
+        read(8, 100).await.unwrap().as_ref(),
+        b"89",
+        "short only at the end"
+    );
 }

@@ -8,6 +8,7 @@
 mod error;
 mod files;
 mod sessions;
+mod staging;
 mod users;
 
 pub mod embedded;
@@ -23,12 +24,14 @@ use std::sync::Arc;
 pub use error::StoreError;
 pub use files::{FilePage, FileStore, FileSummary, PresignedDownload, StoredFile, WriteMode};
 pub use sessions::{SessionRecord, SessionStore};
+pub use staging::{PresignedUpload, StagedUpload, UploadIntent, UploadStaging};
 pub use users::{UserRecord, UserStore};
 
-/// The three stores a deployment uses, behind their ports.
+/// The stores a deployment uses, behind their ports.
 #[derive(Clone)]
 pub struct Stores {
     pub users: Arc<dyn UserStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub files: Arc<dyn FileStore>,
+    pub staging: Arc<dyn UploadStaging>,
 }

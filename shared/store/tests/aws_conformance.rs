@@ -4,7 +4,28 @@
 
 use ezshare_emulator::{sdk_config, shared_moto, unique_name};
 use ezshare_store::aws::{AwsBackend, AwsNames, bootstrap};
-use ezshare_store::conformance::Harness;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ezshare_store::PresignedUpload;
+use ezshare_store::conformance::{Harness, Uploader};
+
+/// A client's PUT to the presigned URL, with the headers the signature covers.
+struct HttpUploader;
+
+#[async_trait::async_trait]
+impl Uploader for HttpUploader {
+    async fn upload(&self, upload: &PresignedUpload, body: Bytes) -> bool {
+        let mut put = reqwest::Client::new().put(&upload.url).body(body);
+        for (name, value) in &upload.headers {
+            // reqwest sets the length from the body (the same value).
+            if !name.eq_ignore_ascii_case("content-length") {
+                put = put.header(name, value);
+            }
+        }
+        put.send().await.is_ok_and(|r| r.status().is_success())
+    }
+}
 
 fn fresh_names() -> AwsNames {
     AwsNames {
@@ -22,6 +43,7 @@ async fn fresh() -> Harness {
     Harness {
         stores: AwsBackend::new(&config, names).stores(),
         guard: Box::new(()),
+        uploader: Arc::new(HttpUploader),
     }
 }
 

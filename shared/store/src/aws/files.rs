@@ -167,7 +167,13 @@ impl FileStore for S3Files {
             .await
             .map_err(|e| store_error("presign GetObject", e))?;
         // A URL for a browser must work on its own: refuse one that needs extra headers.
-        if let Some((header, _)) = request.headers().next() {
+        // Inside Lambda the SDK adds X-Amzn-Trace-Id (recursion detection, from
+        // _X_AMZN_TRACE_ID, set per invocation); SigV4 never signs it, so the URL works
+        // without it.
+        let needed = request
+            .headers()
+            .find(|(name, _)| !name.eq_ignore_ascii_case("x-amzn-trace-id"));
+        if let Some((header, _)) = needed {
             return Err(StoreError::Internal(format!(
                 "presigned GetObject needs header {header}"
             )));

@@ -10,6 +10,7 @@ mod files;
 mod item;
 pub mod schema;
 mod sessions;
+mod staging;
 mod users;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use aws_config::timeout::TimeoutConfig;
 pub use bootstrap::bootstrap;
 pub use files::S3Files;
 pub use sessions::DynamoSessions;
+pub use staging::S3Staging;
 pub use users::DynamoUsers;
 
 use crate::Stores;
@@ -39,15 +41,18 @@ pub struct AwsBackend {
     pub users: Arc<DynamoUsers>,
     pub sessions: Arc<DynamoSessions>,
     pub files: Arc<S3Files>,
+    pub staging: Arc<S3Staging>,
 }
 
 impl AwsBackend {
     pub fn new(config: &SdkConfig, names: AwsNames) -> Self {
         let dynamodb = dynamodb_client(config);
+        let s3 = s3_client(config);
         Self {
             users: Arc::new(DynamoUsers::new(dynamodb.clone(), names.users_table)),
             sessions: Arc::new(DynamoSessions::new(dynamodb, names.sessions_table)),
-            files: Arc::new(S3Files::new(s3_client(config), names.bucket)),
+            files: Arc::new(S3Files::new(s3.clone(), names.bucket.clone())),
+            staging: Arc::new(S3Staging::new(s3, names.bucket)),
         }
     }
 
@@ -56,6 +61,7 @@ impl AwsBackend {
             users: self.users.clone(),
             sessions: self.sessions.clone(),
             files: self.files.clone(),
+            staging: self.staging.clone(),
         }
     }
 }

@@ -40,12 +40,22 @@ pub mod bucket {
 
     /// Every stored file lives under `files/{username}/{file name}`.
     pub const FILES_PREFIX: &str = "files/";
-    /// Reserved for uploads in progress (a later feature); never listed as files.
+    /// Direct uploads in progress, `staging/{username}/{upload id}`; never listed as files.
+    /// A lifecycle rule deletes what nobody completes.
     pub const STAGING_PREFIX: &str = "staging/";
+    /// Object metadata of a staged upload: the intended file name (percent-encoded, since
+    /// metadata is ASCII) and the announced size.
+    pub const STAGED_NAME_METADATA: &str = "ezshare-name";
+    pub const STAGED_SIZE_METADATA: &str = "ezshare-size";
 
     /// `files/{owner}/`: with the trailing slash, so `opsy` never lists `opsy2`'s files.
     pub fn owner_prefix(owner: &Username) -> String {
         format!("{FILES_PREFIX}{owner}/")
+    }
+
+    /// Upload ids are base64url and usernames `[a-z0-9._-]`: the key is plain ASCII.
+    pub fn staged_key(owner: &Username, id: &ezshare_domain::UploadId) -> String {
+        format!("{STAGING_PREFIX}{owner}/{id}")
     }
 
     /// The name goes in verbatim: usernames and file names never contain `/` (and names are

@@ -34,6 +34,15 @@ CREATE TABLE IF NOT EXISTS files (
     blob         TEXT NOT NULL,
     PRIMARY KEY (owner, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS staged (
+    id            TEXT PRIMARY KEY NOT NULL,
+    owner         TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    content_type  TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    received_size INTEGER
+) WITHOUT ROWID;
 ";
 
 /// One SQLite connection shared by the adapters. SQLite serialises writers anyway; a mutex

@@ -7,6 +7,7 @@ mod db;
 mod files;
 mod sessions;
 mod signing;
+mod staging;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::sync::Arc;
 pub use files::{EmbeddedFiles, SignedDownload};
 pub use sessions::EmbeddedSessions;
 pub use signing::{DOWNLOAD_ROUTE_PREFIX, DownloadSigner, SignatureError};
+pub use staging::{EmbeddedStaging, ReceiveError, UPLOAD_ROUTE_PREFIX};
 pub use users::EmbeddedUsers;
 
 use crate::{StoreError, Stores};
@@ -25,6 +27,7 @@ pub struct EmbeddedBackend {
     pub users: Arc<EmbeddedUsers>,
     pub sessions: Arc<EmbeddedSessions>,
     pub files: Arc<EmbeddedFiles>,
+    pub staging: Arc<EmbeddedStaging>,
 }
 
 impl EmbeddedBackend {
@@ -37,16 +40,21 @@ impl EmbeddedBackend {
     ) -> Result<Self, StoreError> {
         let data_dir: PathBuf = data_dir.to_owned();
         let blob_dir = data_dir.join("blobs");
-        tokio::fs::create_dir_all(&blob_dir)
-            .await
-            .map_err(StoreError::internal)?;
+        let staging_dir = data_dir.join("staging");
+        for dir in [&blob_dir, &staging_dir] {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(StoreError::internal)?;
+        }
         let db = Db::open(data_dir.join("ezshare.sqlite3")).await?;
-        let files = EmbeddedFiles::new(db.clone(), blob_dir, public_url, signer);
+        let files = EmbeddedFiles::new(db.clone(), blob_dir.clone(), public_url, signer.clone());
         files.sweep_orphan_blobs().await?;
+        let staging = EmbeddedStaging::new(db.clone(), staging_dir, blob_dir, public_url, signer);
         Ok(Self {
             users: Arc::new(EmbeddedUsers::new(db.clone())),
             sessions: Arc::new(EmbeddedSessions::new(db)),
             files: Arc::new(files),
+            staging: Arc::new(staging),
         })
     }
 
@@ -55,6 +63,7 @@ impl EmbeddedBackend {
             users: self.users.clone(),
             sessions: self.sessions.clone(),
             files: self.files.clone(),
+            staging: self.staging.clone(),
         }
     }
 }

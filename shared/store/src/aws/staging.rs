@@ -1,0 +1,276 @@
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadError;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use bytes::Bytes;
+use ezshare_domain::{ContentType, FileName, UploadId, Username};
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use time::OffsetDateTime;
+
+use super::errors::{status_of, store_error};
+use super::schema::bucket::{STAGED_NAME_METADATA, STAGED_SIZE_METADATA, file_key, staged_key};
+use crate::{
+    PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
+};
+
+/// Direct uploads through S3: a presigned PUT to `staging/{owner}/{id}` with the size, type
+/// and intended name signed in, then a conditional server-side copy to
+/// `files/{owner}/{name}`.
+pub struct S3Staging {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Staging {
+    pub(crate) fn new(client: Client, bucket: String) -> Self {
+        Self { client, bucket }
+    }
+}
+
+#[async_trait]
+impl UploadStaging for S3Staging {
+    async fn presign_upload(
+        &self,
+        intent: &UploadIntent,
+        ttl: Duration,
+    ) -> Result<PresignedUpload, StoreError> {
+        let start = OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .map_err(StoreError::internal)?;
+        let config = PresigningConfig::builder()
+            .start_time(SystemTime::from(start))
+            .expires_in(ttl)
+            .build()
+            .map_err(StoreError::internal)?;
+        let size = i64::try_from(intent.size).map_err(StoreError::internal)?;
+        // Length, type and metadata become signed headers: S3 refuses a PUT that differs.
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(staged_key(&intent.owner, &intent.id))
+            .content_length(size)
+            .content_type(intent.content_type.as_str())
+            .metadata(
+                STAGED_NAME_METADATA,
+                utf8_percent_encode(intent.name.as_str(), NON_ALPHANUMERIC).to_string(),
+            )
+            .metadata(STAGED_SIZE_METADATA, intent.size.to_string())
+            .presigned(config)
+            .await
+            .map_err(|e| store_error("presign PutObject", e))?;
+        let headers = request
+            .headers()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok(PresignedUpload {
+            url: request.uri().to_owned(),
+            method: "PUT",
+            headers,
+            expires_at: start + Duration::from_secs(ttl.as_secs()),
+        })
+    }
+
+    async fn find_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<StagedUpload>, StoreError> {
+        let head = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(staged_key(owner, id))
+            .send()
+            .await;
+        let out = match head {
+            Ok(out) => out,
+            Err(e) if status_of(&e) == Some(404) => return Ok(None),
+            Err(e) => return Err(store_error("HeadObject staged", e)),
+        };
+        let metadata = out.metadata.unwrap_or_default();
+        let corrupt = |what: &str| StoreError::Internal(format!("staged {id}: bad {what}"));
+        let name = metadata
+            .get(STAGED_NAME_METADATA)
+            .and_then(|n| percent_decode_str(n).decode_utf8().ok())
+            .and_then(|n| FileName::parse(&n).ok())
+            .ok_or_else(|| corrupt("name"))?;
+        let declared_size = metadata
+            .get(STAGED_SIZE_METADATA)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| corrupt("size"))?;
+        let size = out
+            .content_length
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| corrupt("length"))?;
+        Ok(Some(StagedUpload {
+            name,
+            size,
+            declared_size,
+            content_type: ContentType::parse_or_default(out.content_type.as_deref()),
+        }))
+    }
+
+    async fn read_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+        offset: u64,
+        len: u64,
+    ) -> Result<Bytes, StoreError> {
+        if len == 0 {
+            return Ok(Bytes::new());
+        }
+        let got = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(staged_key(owner, id))
+            .range(format!("bytes={offset}-{}", offset + len - 1))
+            .send()
+            .await;
+        let out = match got {
+            Ok(out) => out,
+            // 416: the range starts past the end; there is nothing to read there.
+            Err(e) if status_of(&e) == Some(416) => return Ok(Bytes::new()),
+            Err(e) => return Err(store_error("GetObject range", e)),
+        };
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("reading staged bytes: {e}")))?;
+        Ok(body.into_bytes())
+    }
+
+    async fn promote_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+        mode: WriteMode,
+    ) -> Result<StoredFile, StoreError> {
+        let staged = self
+            .find_staged(owner, id)
+            .await?
+            .ok_or_else(|| StoreError::Internal(format!("no staged upload {id}")))?;
+        self.copy_into_place(owner, id, &staged, mode).await?;
+        self.discard_staged(owner, id).await?;
+        Ok(StoredFile {
+            name: staged.name,
+            size: staged.size,
+            content_type: staged.content_type,
+            uploaded_at: OffsetDateTime::now_utc(),
+        })
+    }
+
+    async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(staged_key(owner, id))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| store_error("DeleteObject staged", e))
+    }
+}
+
+impl S3Staging {
+    /// Server-side copy to the file's key; the bytes never pass through us. It is a one-part
+    /// multipart upload (UploadPartCopy, up to 5 GiB) because CompleteMultipartUpload takes
+    /// `If-None-Match: *`: S3 decides atomically, so of racing completes of one name exactly
+    /// one wins (moto, unlike S3, ignores the condition on a plain CopyObject).
+    async fn copy_into_place(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+        staged: &StagedUpload,
+        mode: WriteMode,
+    ) -> Result<(), StoreError> {
+        let key = file_key(owner, &staged.name);
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type(staged.content_type.as_str())
+            .send()
+            .await
+            .map_err(|e| store_error("CreateMultipartUpload", e))?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| StoreError::Internal("CreateMultipartUpload: no upload id".into()))?
+            .to_owned();
+        let finished = self
+            .copy_and_complete(&key, &upload_id, owner, id, mode)
+            .await;
+        if finished.is_err() {
+            // Best effort; the bucket's lifecycle rule aborts what this misses.
+            let _ = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(&key)
+                .upload_id(&upload_id)
+                .send()
+                .await;
+        }
+        finished
+    }
+
+    async fn copy_and_complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        owner: &Username,
+        id: &UploadId,
+        mode: WriteMode,
+    ) -> Result<(), StoreError> {
+        let part = self
+            .client
+            .upload_part_copy()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(1)
+            .copy_source(format!("{}/{}", self.bucket, staged_key(owner, id)))
+            .send()
+            .await
+            .map_err(|e| store_error("UploadPartCopy", e))?;
+        let etag = part
+            .copy_part_result()
+            .and_then(|r| r.e_tag())
+            .ok_or_else(|| StoreError::Internal("UploadPartCopy: no ETag".into()))?;
+        let parts = CompletedMultipartUpload::builder()
+            .parts(CompletedPart::builder().part_number(1).e_tag(etag).build())
+            .build();
+        let mut complete = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(parts);
+        if mode == WriteMode::CreateNew {
+            complete = complete.if_none_match("*");
+        }
+        match complete.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if mode == WriteMode::CreateNew && name_taken(&e) => {
+                Err(StoreError::AlreadyExists)
+            }
+            Err(e) => Err(store_error("CompleteMultipartUpload", e)),
+        }
+    }
+}
+
+fn name_taken(e: &SdkError<CompleteMultipartUploadError>) -> bool {
+    status_of(e) == Some(412)
+        || e.as_service_error()
+            .and_then(|s| s.code())
+            .is_some_and(|c| c == "ConditionalRequestConflict")
+}

@@ -1,0 +1,396 @@
+//! Direct uploads on the embedded backend: signed PUT URLs served by the local server, bytes
+//! streamed into `staging/<id>`, then moved into `blobs/` when completed.
+
+use std::io::SeekFrom;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use ezshare_domain::{ContentType, FileName, UploadId, Username};
+use futures_util::{Stream, StreamExt};
+use rusqlite::{OptionalExtension, params};
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use super::db::{Db, from_unix, is_unique_violation, parse_stored, to_unix};
+use super::signing::{DownloadSigner, SignatureError};
+use crate::{
+    PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
+};
+
+const UPLOAD_PURPOSE: &str = "upload";
+
+/// The path under which the local server receives direct uploads.
+pub const UPLOAD_ROUTE_PREFIX: &str = "/_local/upload";
+
+/// Why a direct upload's bytes were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    #[error("no such upload")]
+    NotFound,
+    #[error("the upload must be exactly {expected} bytes")]
+    SizeMismatch { expected: u64 },
+    #[error("the upload must be sent with Content-Type: {expected}")]
+    TypeMismatch { expected: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct EmbeddedStaging {
+    db: Db,
+    staging_dir: PathBuf,
+    blob_dir: PathBuf,
+    public_url: String,
+    signer: DownloadSigner,
+}
+
+struct StagedRow {
+    name: String,
+    size: u64,
+    content_type: String,
+    received_size: Option<u64>,
+}
+
+impl EmbeddedStaging {
+    pub(crate) fn new(
+        db: Db,
+        staging_dir: PathBuf,
+        blob_dir: PathBuf,
+        public_url: &str,
+        signer: DownloadSigner,
+    ) -> Self {
+        Self {
+            db,
+            staging_dir,
+            blob_dir,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            signer,
+        }
+    }
+
+    fn staged_path(&self, id: &str) -> PathBuf {
+        self.staging_dir.join(id)
+    }
+
+    async fn row(&self, owner: &str, id: &str) -> Result<Option<StagedRow>, StoreError> {
+        let (owner, id) = (owner.to_owned(), id.to_owned());
+        self.db
+            .call(move |conn| {
+                conn.query_row(
+                    "SELECT name, size, content_type, received_size FROM staged
+                     WHERE id = ?1 AND owner = ?2",
+                    params![id, owner],
+                    |r| {
+                        Ok(StagedRow {
+                            name: r.get(0)?,
+                            size: r.get::<_, i64>(1)? as u64,
+                            content_type: r.get(2)?,
+                            received_size: r.get::<_, Option<i64>>(3)?.map(|n| n as u64),
+                        })
+                    },
+                )
+                .optional()
+                .map_err(StoreError::internal)
+            })
+            .await
+    }
+
+    /// Receives the bytes of a direct upload from the local server's PUT route. The URL's
+    /// signature, the declared length and type must all match the intent; the body must carry
+    /// exactly the announced size.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn receive_upload<S, E>(
+        &self,
+        owner: &str,
+        id: &str,
+        expires: i64,
+        signature: &str,
+        now: OffsetDateTime,
+        content_length: Option<u64>,
+        content_type: Option<&str>,
+        mut body: S,
+    ) -> Result<(), ReceiveError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        self.signer
+            .verify(UPLOAD_PURPOSE, owner, id, expires, signature, now)?;
+        let row = self.row(owner, id).await?.ok_or(ReceiveError::NotFound)?;
+        if content_length != Some(row.size) {
+            return Err(ReceiveError::SizeMismatch { expected: row.size });
+        }
+        if content_type.map(str::trim) != Some(row.content_type.as_str()) {
+            return Err(ReceiveError::TypeMismatch {
+                expected: row.content_type,
+            });
+        }
+        let tmp = self.staged_path(&format!("{id}.tmp"));
+        let written = async {
+            let mut file = tokio::fs::File::create(&tmp)
+                .await
+                .map_err(StoreError::internal)?;
+            let mut total = 0u64;
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| StoreError::Internal(format!("upload body: {e}")))?;
+                total += chunk.len() as u64;
+                if total > row.size {
+                    return Err(ReceiveError::SizeMismatch { expected: row.size });
+                }
+                file.write_all(&chunk).await.map_err(StoreError::internal)?;
+            }
+            if total != row.size {
+                return Err(ReceiveError::SizeMismatch { expected: row.size });
+            }
+            file.sync_all().await.map_err(StoreError::internal)?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = written {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+        tokio::fs::rename(&tmp, self.staged_path(id))
+            .await
+            .map_err(StoreError::internal)?;
+        let (id, size) = (id.to_owned(), row.size as i64);
+        self.db
+            .call(move |conn| {
+                conn.execute(
+                    "UPDATE staged SET received_size = ?2 WHERE id = ?1",
+                    params![id, size],
+                )
+                .map(|_| ())
+                .map_err(StoreError::internal)
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes staged uploads announced before `cutoff`, received or not; returns how many.
+    pub async fn sweep(&self, cutoff: OffsetDateTime) -> Result<usize, StoreError> {
+        let ids: Vec<String> = self
+            .db
+            .call(move |conn| {
+                let mut stmt = conn
+                    .prepare("DELETE FROM staged WHERE created_at < ?1 RETURNING id")
+                    .map_err(StoreError::internal)?;
+                let rows = stmt
+                    .query_map(params![to_unix(cutoff)], |r| r.get::<_, String>(0))
+                    .map_err(StoreError::internal)?;
+                rows.collect::<Result<_, _>>().map_err(StoreError::internal)
+            })
+            .await?;
+        for id in &ids {
+            let _ = tokio::fs::remove_file(self.staged_path(id)).await;
+            let _ = tokio::fs::remove_file(self.staged_path(&format!("{id}.tmp"))).await;
+        }
+        Ok(ids.len())
+    }
+}
+
+#[async_trait]
+impl UploadStaging for EmbeddedStaging {
+    async fn presign_upload(
+        &self,
+        intent: &UploadIntent,
+        ttl: Duration,
+    ) -> Result<PresignedUpload, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let i = intent.clone();
+        self.db
+            .call(move |conn| {
+                conn.execute(
+                    "INSERT INTO staged (id, owner, name, size, content_type, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        i.id.as_str(),
+                        i.owner.as_str(),
+                        i.name.as_str(),
+                        i.size as i64,
+                        i.content_type.as_str(),
+                        to_unix(now),
+                    ],
+                )
+                .map(|_| ())
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::AlreadyExists
+                    } else {
+                        StoreError::internal(e)
+                    }
+                })
+            })
+            .await?;
+        let expires = (now + ttl).unix_timestamp();
+        let sig = self.signer.sign(
+            UPLOAD_PURPOSE,
+            intent.owner.as_str(),
+            intent.id.as_str(),
+            expires,
+        );
+        Ok(PresignedUpload {
+            url: format!(
+                "{}{UPLOAD_ROUTE_PREFIX}/{}/{}?expires={expires}&sig={sig}",
+                self.public_url, intent.owner, intent.id
+            ),
+            method: "PUT",
+            headers: vec![
+                ("Content-Type".into(), intent.content_type.as_str().into()),
+                ("Content-Length".into(), intent.size.to_string()),
+            ],
+            expires_at: from_unix(expires)?,
+        })
+    }
+
+    async fn find_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<StagedUpload>, StoreError> {
+        let Some(row) = self.row(owner.as_str(), id.as_str()).await? else {
+            return Ok(None);
+        };
+        let Some(received) = row.received_size else {
+            return Ok(None);
+        };
+        Ok(Some(StagedUpload {
+            name: parse_stored(&row.name, FileName::parse)?,
+            size: received,
+            declared_size: row.size,
+            content_type: parse_stored(&row.content_type, ContentType::parse)?,
+        }))
+    }
+
+    async fn read_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+        offset: u64,
+        len: u64,
+    ) -> Result<Bytes, StoreError> {
+        if self.find_staged(owner, id).await?.is_none() {
+            return Err(StoreError::Internal(format!("no staged upload {id}")));
+        }
+        let mut file = tokio::fs::File::open(self.staged_path(id.as_str()))
+            .await
+            .map_err(StoreError::internal)?;
+        file.seek(SeekFrom::Start(offset))
+            .await
+            .map_err(StoreError::internal)?;
+        let mut buf = Vec::with_capacity(len.min(1 << 20) as usize);
+        file.take(len)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(StoreError::internal)?;
+        Ok(Bytes::from(buf))
+    }
+
+    async fn promote_staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+        mode: WriteMode,
+    ) -> Result<StoredFile, StoreError> {
+        let staged = self
+            .find_staged(owner, id)
+            .await?
+            .ok_or_else(|| StoreError::Internal(format!("no staged upload {id}")))?;
+        // Move the bytes first (an atomic rename), so a visible row always has its blob.
+        let blob = UploadId::generate().to_string();
+        let staged_path = self.staged_path(id.as_str());
+        let blob_path = self.blob_dir.join(&blob);
+        tokio::fs::rename(&staged_path, &blob_path)
+            .await
+            .map_err(StoreError::internal)?;
+        let file = StoredFile {
+            name: staged.name.clone(),
+            size: staged.size,
+            content_type: staged.content_type.clone(),
+            uploaded_at: OffsetDateTime::now_utc(),
+        };
+        let (owner_s, id_s, row, new_blob) = (
+            owner.to_string(),
+            id.to_string(),
+            file.clone(),
+            blob.clone(),
+        );
+        let committed = self
+            .db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(StoreError::internal)?;
+                let replaced: Option<String> = tx
+                    .query_row(
+                        "SELECT blob FROM files WHERE owner = ?1 AND name = ?2",
+                        params![owner_s, row.name.as_str()],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(StoreError::internal)?;
+                let sql = match mode {
+                    WriteMode::CreateNew => "INSERT INTO files",
+                    WriteMode::Overwrite => "INSERT OR REPLACE INTO files",
+                };
+                tx.execute(
+                    &format!(
+                        "{sql} (owner, name, size, content_type, uploaded_at, blob)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                    ),
+                    params![
+                        owner_s,
+                        row.name.as_str(),
+                        row.size as i64,
+                        row.content_type.as_str(),
+                        to_unix(row.uploaded_at),
+                        new_blob,
+                    ],
+                )
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::AlreadyExists
+                    } else {
+                        StoreError::internal(e)
+                    }
+                })?;
+                tx.execute("DELETE FROM staged WHERE id = ?1", params![id_s])
+                    .map_err(StoreError::internal)?;
+                tx.commit().map_err(StoreError::internal)?;
+                Ok(replaced)
+            })
+            .await;
+        match committed {
+            Ok(replaced) => {
+                if let Some(old) = replaced {
+                    let _ = tokio::fs::remove_file(self.blob_dir.join(old)).await;
+                }
+                Ok(file)
+            }
+            Err(e) => {
+                // Give the bytes back to staging so the client may retry (e.g. with overwrite).
+                let _ = tokio::fs::rename(&blob_path, &staged_path).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError> {
+        let (owner_s, id_s) = (owner.to_string(), id.to_string());
+        let deleted = self
+            .db
+            .call(move |conn| {
+                conn.execute(
+                    "DELETE FROM staged WHERE id = ?1 AND owner = ?2",
+                    params![id_s, owner_s],
+                )
+                .map_err(StoreError::internal)
+            })
+            .await?;
+        if deleted > 0 {
+            let _ = tokio::fs::remove_file(self.staged_path(id.as_str())).await;
+        }
+        Ok(())
+    }
+}
