@@ -6,12 +6,13 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::routing::post;
+use ezshare_api::listing::file_json;
 use ezshare_api::{ApiError, AppState, QueryParams, Route};
 use ezshare_auth::extract::OpsCaller;
-use ezshare_domain::{ContentType, FileName, rfc3339};
-use ezshare_store::{StoreError, StoredFile, WriteMode};
+use ezshare_domain::{ContentType, FileName};
+use ezshare_store::{StoreError, WriteMode};
 use http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub use multipart::{FILE_FIELD, ReceivedFile, receive_file};
 
@@ -66,15 +67,5 @@ async fn checked_content_type(
     Ok(match detected {
         Some(file_type) => ContentType::parse(file_type.content_type())?,
         None => received.content_type.clone(),
-    })
-}
-
-/// The API's JSON for a stored file.
-pub fn file_json(file: &StoredFile) -> Value {
-    json!({
-        "name": file.name,
-        "size": file.size,
-        "content_type": file.content_type,
-        "uploaded_at": rfc3339(file.uploaded_at),
     })
 }

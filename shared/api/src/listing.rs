@@ -1,7 +1,8 @@
-//! The file listing's paging parameters and JSON, shared by the CLIENT and OPS listings.
+//! The JSON of files and listings, and the listing's paging parameters, shared by every
+//! endpoint that shows files.
 
 use ezshare_domain::{Cursor, PageLimit, Username, rfc3339};
-use ezshare_store::FilePage;
+use ezshare_store::{FilePage, StoredFile};
 use serde_json::{Value, json};
 
 use crate::{ApiError, QueryParams};
@@ -28,5 +29,15 @@ pub fn page_json(owner: &Username, page: &FilePage) -> Value {
         "ops_username": owner,
         "files": files,
         "next_cursor": page.next_cursor.as_ref().map(Cursor::as_str),
+    })
+}
+
+/// `{"name","size","content_type","uploaded_at"}`: a file just stored.
+pub fn file_json(file: &StoredFile) -> Value {
+    json!({
+        "name": file.name,
+        "size": file.size,
+        "content_type": file.content_type,
+        "uploaded_at": rfc3339(file.uploaded_at),
     })
 }

@@ -31,6 +31,10 @@ pub struct Settings {
     pub download_url_ttl: Duration,
     /// Which files uploads accept, decided by content; default `docx,xlsx,pptx,pdf`.
     pub file_types: FileTypePolicy,
+    /// Largest file a direct upload (`POST /ops/uploads`) may announce; default 1 GiB.
+    pub max_direct_upload_bytes: u64,
+    /// How long a direct upload URL accepts the bytes; default 1 hour.
+    pub upload_url_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -40,16 +44,22 @@ impl Default for Settings {
             max_upload_bytes: Self::DEFAULT_MAX_UPLOAD_BYTES,
             download_url_ttl: Duration::from_secs(300),
             file_types: FileTypePolicy::default(),
+            max_direct_upload_bytes: Self::DEFAULT_MAX_DIRECT_UPLOAD_BYTES,
+            upload_url_ttl: Duration::from_secs(3600),
         }
     }
 }
 
 impl Settings {
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024;
+    pub const DEFAULT_MAX_DIRECT_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
+    /// S3 copies at most 5 GiB in one request, which is how a direct upload is put in place.
+    pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
     /// Reads the settings from variables (`lookup` is `std::env::var` in production), keeping
     /// the default for each one that is unset: `SESSION_TTL_DAYS`, `DOWNLOAD_URL_TTL_SECONDS`,
-    /// `MAX_UPLOAD_BYTES`, `TOKEN_ISSUER`, `ALLOWED_FILE_TYPES`.
+    /// `MAX_UPLOAD_BYTES`, `TOKEN_ISSUER`, `ALLOWED_FILE_TYPES`, `MAX_DIRECT_UPLOAD_BYTES`,
+    /// `UPLOAD_URL_TTL_SECONDS`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut s = Self::default();
         if let Some(days) = number(&lookup, "SESSION_TTL_DAYS", 1, 3650)? {
@@ -71,6 +81,17 @@ impl Settings {
                 ));
             }
             s.token.issuer = issuer.to_owned();
+        }
+        if let Some(bytes) = number(
+            &lookup,
+            "MAX_DIRECT_UPLOAD_BYTES",
+            1,
+            Self::MAX_DIRECT_UPLOAD_BYTES,
+        )? {
+            s.max_direct_upload_bytes = bytes;
+        }
+        if let Some(secs) = number(&lookup, "UPLOAD_URL_TTL_SECONDS", 1, 7 * 24 * 60 * 60)? {
+            s.upload_url_ttl = Duration::from_secs(secs);
         }
         if let Some(types) = lookup(FileTypePolicy::ENV_VAR) {
             s.file_types = FileTypePolicy::parse(&types)
@@ -119,6 +140,8 @@ mod tests {
         assert_eq!(s.token.session_ttl, Duration::from_secs(365 * 86400));
         assert_eq!(s.token.issuer, "ezshare");
         assert_eq!(s.file_types.allowed_list(), "docx, xlsx, pptx, pdf");
+        assert_eq!(s.max_direct_upload_bytes, 1 << 30);
+        assert_eq!(s.upload_url_ttl, Duration::from_secs(3600));
     }
 
     #[test]
@@ -157,6 +180,8 @@ mod tests {
             ("MAX_UPLOAD_BYTES", "-5"),
             ("TOKEN_ISSUER", " "),
             ("ALLOWED_FILE_TYPES", "exe"),
+            ("MAX_DIRECT_UPLOAD_BYTES", "6000000000"),
+            ("UPLOAD_URL_TTL_SECONDS", "0"),
             ("ALLOWED_FILE_TYPES", ""),
         ] {
             let err = from(&[(k, v)]).unwrap_err();

@@ -20,6 +20,9 @@ pub const VARIABLES: &[&str] = &[
     "DOWNLOAD_URL_TTL_SECONDS",
     "MAX_UPLOAD_BYTES",
     "TOKEN_ISSUER",
+    "ALLOWED_FILE_TYPES",
+    "MAX_DIRECT_UPLOAD_BYTES",
+    "UPLOAD_URL_TTL_SECONDS",
 ];
 
 /// Where the JWT secret comes from.

@@ -581,15 +581,17 @@ pub async fn staging_round_trip(h: &Harness) {
     assert_eq!(staged.content_type, pdf());
     // Not a file until promoted.
     assert_eq!(s.files.head_file(&i.owner, &i.name).await.unwrap(), None);
+    // The type the caller decided on (e.g. from the content) is what the file gets.
+    let checked = ContentType::parse("application/x-checked").unwrap();
     let stored = s
         .staging
-        .promote_staged(&i.owner, &i.id, WriteMode::CreateNew)
+        .promote_staged(&i.owner, &i.id, &checked, WriteMode::CreateNew)
         .await
         .unwrap();
     assert_eq!((stored.name.as_str(), stored.size), ("big report.pdf", 12));
     let head = s.files.head_file(&i.owner, &i.name).await.unwrap().unwrap();
     assert_eq!(head.size, 12);
-    assert_eq!(head.content_type, pdf());
+    assert_eq!(head.content_type, checked);
     assert_eq!(
         s.staging.find_staged(&i.owner, &i.id).await.unwrap(),
         None,
@@ -634,7 +636,7 @@ pub async fn staging_promote_respects_existing_files(h: &Harness) {
     let i = stage(h, "opsy", "taken.pdf", b"%PDF-newer").await;
     assert!(matches!(
         s.staging
-            .promote_staged(&i.owner, &i.id, WriteMode::CreateNew)
+            .promote_staged(&i.owner, &i.id, &pdf(), WriteMode::CreateNew)
             .await,
         Err(StoreError::AlreadyExists)
     ));
@@ -658,7 +660,7 @@ pub async fn staging_promote_respects_existing_files(h: &Harness) {
     );
     let stored = s
         .staging
-        .promote_staged(&i.owner, &i.id, WriteMode::Overwrite)
+        .promote_staged(&i.owner, &i.id, &pdf(), WriteMode::Overwrite)
         .await
         .unwrap();
     assert_eq!(stored.size, 10);
@@ -692,7 +694,7 @@ pub async fn staging_racing_promotes_have_one_winner(h: &Harness) {
             let staging = h.stores.staging.clone();
             tokio::spawn(async move {
                 let r = staging
-                    .promote_staged(&i.owner, &i.id, WriteMode::CreateNew)
+                    .promote_staged(&i.owner, &i.id, &pdf(), WriteMode::CreateNew)
                     .await;
                 (i.size, r)
             })

@@ -74,13 +74,15 @@ pub trait UploadStaging: Send + Sync + 'static {
         len: u64,
     ) -> Result<Bytes, StoreError>;
 
-    /// Moves the staged upload to (owner, its name). With [`WriteMode::CreateNew`] an existing
-    /// file wins atomically ([`StoreError::AlreadyExists`]; the staged upload stays, so the
-    /// client may retry with overwrite). On success the staged upload is gone.
+    /// Moves the staged upload to (owner, its name), stored with `content_type`. With
+    /// [`WriteMode::CreateNew`] an existing file wins atomically ([`StoreError::AlreadyExists`];
+    /// the staged upload stays, so the client may retry with overwrite). On success the staged
+    /// upload is gone.
     async fn promote_staged(
         &self,
         owner: &Username,
         id: &UploadId,
+        content_type: &ContentType,
         mode: WriteMode,
     ) -> Result<StoredFile, StoreError>;
 

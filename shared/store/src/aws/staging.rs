@@ -151,18 +151,20 @@ impl UploadStaging for S3Staging {
         &self,
         owner: &Username,
         id: &UploadId,
+        content_type: &ContentType,
         mode: WriteMode,
     ) -> Result<StoredFile, StoreError> {
         let staged = self
             .find_staged(owner, id)
             .await?
             .ok_or_else(|| StoreError::Internal(format!("no staged upload {id}")))?;
-        self.copy_into_place(owner, id, &staged, mode).await?;
+        self.copy_into_place(owner, id, &staged.name, content_type, mode)
+            .await?;
         self.discard_staged(owner, id).await?;
         Ok(StoredFile {
             name: staged.name,
             size: staged.size,
-            content_type: staged.content_type,
+            content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),
         })
     }
@@ -188,16 +190,17 @@ impl S3Staging {
         &self,
         owner: &Username,
         id: &UploadId,
-        staged: &StagedUpload,
+        name: &FileName,
+        content_type: &ContentType,
         mode: WriteMode,
     ) -> Result<(), StoreError> {
-        let key = file_key(owner, &staged.name);
+        let key = file_key(owner, name);
         let created = self
             .client
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(&key)
-            .content_type(staged.content_type.as_str())
+            .content_type(content_type.as_str())
             .send()
             .await
             .map_err(|e| store_error("CreateMultipartUpload", e))?;

@@ -293,6 +293,7 @@ impl UploadStaging for EmbeddedStaging {
         &self,
         owner: &Username,
         id: &UploadId,
+        content_type: &ContentType,
         mode: WriteMode,
     ) -> Result<StoredFile, StoreError> {
         let staged = self
@@ -309,7 +310,7 @@ impl UploadStaging for EmbeddedStaging {
         let file = StoredFile {
             name: staged.name.clone(),
             size: staged.size,
-            content_type: staged.content_type.clone(),
+            content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),
         };
         let (owner_s, id_s, row, new_blob) = (
