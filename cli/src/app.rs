@@ -11,6 +11,8 @@ pub const ROUTES: &[&[Route]] = &[
     ezshare_download::ROUTES,
     ezshare_ops_files::ROUTES,
     ezshare_delete_file::ROUTES,
+    ezshare_create_upload::ROUTES,
+    ezshare_complete_upload::ROUTES,
 ];
 
 /// The routers of every endpoint crate, merged.
@@ -24,4 +26,6 @@ pub fn routes() -> Router<AppState> {
         .merge(ezshare_download::router())
         .merge(ezshare_ops_files::router())
         .merge(ezshare_delete_file::router())
+        .merge(ezshare_create_upload::router())
+        .merge(ezshare_complete_upload::router())
 }

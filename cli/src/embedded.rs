@@ -2,17 +2,26 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ezshare_api::{AppState, Settings};
-use ezshare_store::embedded::{DownloadSigner, EmbeddedBackend, EmbeddedFiles};
+use ezshare_store::embedded::{DownloadSigner, EmbeddedBackend, EmbeddedFiles, EmbeddedStaging};
 use time::OffsetDateTime;
 
 use crate::{CliError, secret};
 
-/// The state of a server on the embedded backend, and its file store for the download route.
+/// Staged uploads nobody completed are deleted after this long (S3: a lifecycle rule).
+pub const STAGED_UPLOAD_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// What the local routes of the embedded backend need besides the API's state.
+pub struct LocalStores {
+    pub files: Arc<EmbeddedFiles>,
+    pub staging: Arc<EmbeddedStaging>,
+}
+
+/// The state of a server on the embedded backend, and the stores its local routes serve.
 pub async fn state(
     data_dir: &Path,
     public_url: &str,
     settings: Settings,
-) -> Result<(AppState, Arc<EmbeddedFiles>), CliError> {
+) -> Result<(AppState, LocalStores), CliError> {
     create_private_dir(data_dir)?;
     let secret = secret::load_or_create(data_dir, std::env::var(secret::ENV_VAR).ok())?;
     let signer = DownloadSigner::derive_from(secret.as_bytes());
@@ -25,7 +34,11 @@ pub async fn state(
         tracing::info!(purged, "removed expired sessions");
     }
     let state = AppState::new(backend.stores(), &secret, settings);
-    Ok((state, backend.files))
+    let local = LocalStores {
+        files: backend.files,
+        staging: backend.staging,
+    };
+    Ok((state, local))
 }
 
 /// Creates the data dir readable by its owner only: it holds the secret and every file.
@@ -37,4 +50,20 @@ fn create_private_dir(dir: &Path) -> Result<(), CliError> {
     builder
         .create(dir)
         .map_err(CliError::io(format!("creating {}", dir.display())))
+}
+
+/// Deletes stale staged uploads now and then every hour, for as long as the server runs.
+pub fn spawn_staging_sweeper(staging: Arc<EmbeddedStaging>) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            let cutoff = OffsetDateTime::now_utc() - STAGED_UPLOAD_LIFETIME;
+            match staging.sweep(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(swept = n, "deleted stale staged uploads"),
+                Err(e) => tracing::warn!(error = %e, "sweeping staged uploads failed"),
+            }
+        }
+    });
 }

@@ -8,6 +8,7 @@ mod aws;
 mod embedded;
 mod error;
 mod local_download;
+mod local_upload;
 mod secret;
 mod serve;
 

@@ -1,9 +1,9 @@
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, put};
 use ezshare_api::{AppState, Settings};
 use tokio::net::TcpListener;
 
-use crate::{Backend, CliError, ServeArgs, app, embedded, local_download};
+use crate::{Backend, CliError, ServeArgs, app, embedded, local_download, local_upload};
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let settings = Settings::from_lookup(|k| match (k, &args.allowed_file_types) {
@@ -22,12 +22,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .unwrap_or_else(|| format!("http://{addr}"));
     let router = match args.backend {
         Backend::Embedded => {
-            let (state, files) = embedded::state(&args.data_dir, &public_url, settings).await?;
-            let download = get(local_download::download).with_state(files);
-            finish(
-                app::routes().route(&local_download::path(), download),
-                state,
-            )
+            let (state, local) = embedded::state(&args.data_dir, &public_url, settings).await?;
+            embedded::spawn_staging_sweeper(local.staging.clone());
+            let download = get(local_download::download).with_state(local.files);
+            let upload = put(local_upload::upload).with_state(local.staging);
+            let routes = app::routes()
+                .route(&local_download::path(), download)
+                .route(&local_upload::path(), upload);
+            finish(routes, state)
         }
         Backend::Aws => finish(app::routes(), aws_state(settings).await?),
     };

@@ -10,7 +10,7 @@ use ezshare_api::listing::file_json;
 use ezshare_api::{ApiError, AppState, QueryParams, Route};
 use ezshare_auth::extract::OpsCaller;
 use ezshare_domain::{ContentType, FileName};
-use ezshare_store::{StoreError, WriteMode};
+use ezshare_store::StoreError;
 use http::StatusCode;
 use serde_json::Value;
 
@@ -28,11 +28,7 @@ async fn upload(
     query: QueryParams,
     request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let mode = if query.flag("overwrite")? {
-        WriteMode::Overwrite
-    } else {
-        WriteMode::CreateNew
-    };
+    let mode = query.write_mode()?;
     // Size first: nothing else about the file is looked at before it is known to fit.
     let received = receive_file(request, state.settings.max_upload_bytes).await?;
     let name = FileName::parse(&received.file_name)?;
@@ -43,10 +39,7 @@ async fn upload(
         .put_file(&caller.username, &name, &content_type, received.bytes, mode)
         .await
         .map_err(|e| match e {
-            StoreError::AlreadyExists => ApiError::conflict(
-                "file_exists",
-                format!("a file named {name} exists; send ?overwrite=true to replace it"),
-            ),
+            StoreError::AlreadyExists => ApiError::file_exists(&name),
             e => e.into(),
         })?;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))

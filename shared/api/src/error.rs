@@ -65,6 +65,14 @@ impl ApiError {
         }
     }
 
+    /// 409 `file_exists`: the name is taken and the caller did not ask to overwrite.
+    pub fn file_exists(name: &ezshare_domain::FileName) -> Self {
+        Self::conflict(
+            "file_exists",
+            format!("a file named {name} exists; send ?overwrite=true to replace it"),
+        )
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Invalid(_) | Self::MissingField { .. } | Self::BadRequest { .. } => {

@@ -78,8 +78,15 @@ fn from_json(body: &[u8]) -> Result<Fields, ApiError> {
     for (key, value) in object {
         match value {
             serde_json::Value::String(s) => insert_first(&mut map, key, s),
+            // Numbers and booleans as their text, so `{"size": 123}` reads like a form would.
+            serde_json::Value::Number(n) => insert_first(&mut map, key, n.to_string()),
+            serde_json::Value::Bool(b) => insert_first(&mut map, key, b.to_string()),
             serde_json::Value::Null => {}
-            _ => return Err(invalid_body(format!("field {key} must be a string"))),
+            _ => {
+                return Err(invalid_body(format!(
+                    "field {key} must be a string, a number or a boolean"
+                )));
+            }
         }
     }
     Ok(Fields(map))
@@ -199,7 +206,7 @@ mod tests {
             "invalid_body"
         );
         assert_eq!(
-            code(parse(Some("application/json"), r#"{"a":1}"#).await),
+            code(parse(Some("application/json"), r#"{"a":[1]}"#).await),
             "invalid_body"
         );
         assert_eq!(
@@ -211,6 +218,15 @@ mod tests {
             code(parse(Some("multipart/form-data; boundary=X"), "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nx\r\n--X--\r\n").await),
             "unexpected_file"
         );
+    }
+
+    #[tokio::test]
+    async fn json_numbers_and_booleans_read_as_text() {
+        let f = parse(Some("application/json"), r#"{"size":123,"flag":true}"#)
+            .await
+            .unwrap();
+        assert_eq!(f.required("size").unwrap(), "123");
+        assert_eq!(f.required("flag").unwrap(), "true");
     }
 
     #[tokio::test]

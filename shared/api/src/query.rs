@@ -31,6 +31,17 @@ impl QueryParams {
     }
 }
 
+impl QueryParams {
+    /// `?overwrite=true|1` replaces an existing file; otherwise an existing name is kept.
+    pub fn write_mode(&self) -> Result<ezshare_store::WriteMode, ApiError> {
+        Ok(if self.flag("overwrite")? {
+            ezshare_store::WriteMode::Overwrite
+        } else {
+            ezshare_store::WriteMode::CreateNew
+        })
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     type Rejection = ApiError;
 

@@ -93,14 +93,10 @@ impl FileTypePolicy {
         }
     }
 
-    /// Accepts the file called `name` whose bytes are in `src`, returning its type (`None`
-    /// when the policy is open, in which case nothing is read). The name's extension must
-    /// be an allowed type and the content must be a file of exactly that type.
-    pub async fn check(
-        &self,
-        name: &FileName,
-        src: &dyn ByteSource,
-    ) -> Result<Option<FileType>, PolicyError> {
+    /// The name half of [`Self::check`]: whether a file called `name` may be uploaded at all,
+    /// before any byte exists (a direct upload announces its name first). Returns the type
+    /// the extension claims; `None` when the policy is open.
+    pub fn check_name(&self, name: &FileName) -> Result<Option<FileType>, PolicyError> {
         if self.is_open() {
             return Ok(None);
         }
@@ -110,12 +106,27 @@ impl FileTypePolicy {
                 "the file name has no extension; accepted types: {list}"
             )));
         };
-        let claimed = FileType::from_name(&ext).filter(|t| self.allows(*t));
-        let Some(claimed) = claimed else {
-            return Err(rejected(format!(
+        match FileType::from_name(&ext).filter(|t| self.allows(*t)) {
+            Some(claimed) => Ok(Some(claimed)),
+            None => Err(rejected(format!(
                 ".{ext} files are not accepted; accepted types: {list}"
-            )));
+            ))),
+        }
+    }
+
+    /// Accepts the file called `name` whose bytes are in `src`, returning its type (`None`
+    /// when the policy is open, in which case nothing is read). The name's extension must
+    /// be an allowed type and the content must be a file of exactly that type.
+    pub async fn check(
+        &self,
+        name: &FileName,
+        src: &dyn ByteSource,
+    ) -> Result<Option<FileType>, PolicyError> {
+        let Some(claimed) = self.check_name(name)? else {
+            return Ok(None);
         };
+        let list = self.allowed_list();
+        let ext = claimed.extension();
         // Every rejection names what would have been accepted.
         let found = detect::detect(src).await.map_err(|e| match e {
             PolicyError::Rejected { reason } => {

@@ -123,6 +123,43 @@ impl TestApp {
         Some(tokio::fs::read(found.path).await.unwrap())
     }
 
+    /// Sends `body` to the upload URL of a `POST /ops/uploads` answer, as a client's PUT to the
+    /// local server would (same parsing, same checks); `content_type` as the client sends it.
+    pub async fn deliver(
+        &self,
+        created: &serde_json::Value,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<(), ezshare_store::embedded::ReceiveError> {
+        let url = created["upload_url"].as_str().expect("upload_url");
+        let (path, query) = url.split_once('?').unwrap();
+        let mut segments = path.rsplit('/');
+        let (id, owner) = (segments.next().unwrap(), segments.next().unwrap());
+        let param = |k: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let len = body.len() as u64;
+        let stream =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(body))]);
+        self.backend
+            .staging
+            .receive_upload(
+                owner,
+                id,
+                param("expires").parse().unwrap_or(0),
+                &param("sig"),
+                OffsetDateTime::now_utc(),
+                Some(len),
+                Some(content_type),
+                stream,
+            )
+            .await
+    }
+
     /// A new session for an existing user.
     pub async fn bearer_for(&self, user_type: UserType, username: &Username) -> String {
         let issued = self
