@@ -1,0 +1,169 @@
+//! End to end: a 50 MB file through the direct-upload flow on the local server (announce,
+//! PUT to the signed URL, complete) and back through a download link, byte-identical; then
+//! the OPS user's own listing and delete.
+
+mod support;
+
+use support::{Server, client, form};
+
+/// A PDF header, then 50 MB of bytes that are not all alike (a pattern would hide shifts).
+pub fn big_pdf() -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    let mut x: u32 = 0x9e37_79b9;
+    bytes.extend((0..50_000_000).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        (x >> 24) as u8
+    }));
+    bytes
+}
+
+async fn token(http: &reqwest::Client, server: &Server, kind: &str, user: &str) -> String {
+    let creds = form(&[("username", user), ("password", "password-123")]);
+    let r = http
+        .post(server.url(&format!("/{kind}/signup")))
+        .form(&creds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .post(server.url(&format!("/{kind}/login")))
+        .form(&creds)
+        .send()
+        .await
+        .unwrap();
+    r.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn fifty_megabytes_straight_to_storage_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[]);
+    let http = client();
+    let ops = token(&http, &server, "ops", "bigops").await;
+    let bytes = big_pdf();
+
+    let created = http
+        .post(server.url("/ops/uploads"))
+        .bearer_auth(&ops)
+        .json(&serde_json::json!({"name": "big file.pdf", "size": bytes.len(), "content_type": "application/pdf"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    let mut put = http
+        .put(created["upload_url"].as_str().unwrap())
+        .body(bytes.clone());
+    for (name, value) in created["headers"].as_object().unwrap() {
+        if !name.eq_ignore_ascii_case("content-length") {
+            put = put.header(name, value.as_str().unwrap());
+        }
+    }
+    let r = put.send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    let id = created["upload_id"].as_str().unwrap();
+    let r = http
+        .post(server.url(&format!("/ops/uploads/{id}/complete")))
+        .bearer_auth(&ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let file: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(file["size"], bytes.len());
+
+    let r = http
+        .get(server.url("/ops/files"))
+        .bearer_auth(&ops)
+        .send()
+        .await
+        .unwrap();
+    let own: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(own["files"][0]["name"], "big file.pdf");
+
+    let cli = token(&http, &server, "client", "bigclient").await;
+    let r = http
+        .get(server.url("/client/files/bigops/big%20file.pdf"))
+        .bearer_auth(&cli)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let link = r.headers()["location"].to_str().unwrap().to_owned();
+    let downloaded = http.get(&link).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(downloaded.len(), bytes.len());
+    assert!(
+        downloaded.as_ref() == bytes.as_slice(),
+        "downloaded bytes differ"
+    );
+
+    let r = http
+        .delete(server.url("/ops/files/big%20file.pdf"))
+        .bearer_auth(&ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = http
+        .get(server.url("/client/files/bigops/big%20file.pdf"))
+        .bearer_auth(&cli)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn the_signed_put_takes_only_what_was_announced() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[]);
+    let http = client();
+    let ops = token(&http, &server, "ops", "strict").await;
+    let created: serde_json::Value = http
+        .post(server.url("/ops/uploads"))
+        .bearer_auth(&ops)
+        .json(&serde_json::json!({"name": "a.pdf", "size": 10, "content_type": "application/pdf"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = created["upload_url"].as_str().unwrap();
+    let put = |body: &'static [u8], ct: &'static str, url: String| {
+        http.put(url).header("content-type", ct).body(body).send()
+    };
+    assert_eq!(
+        put(b"%PDF-1.7 too long", "application/pdf", url.into())
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        put(b"%PDF-1.7\n.", "text/html", url.into())
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let tampered = url.replace("sig=", "sig=0");
+    assert_eq!(
+        put(b"%PDF-1.7\n.", "application/pdf", tampered)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        put(b"%PDF-1.7\n.", "application/pdf", url.into())
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
