@@ -2,6 +2,10 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "aws")]
+pub mod aws;
+pub mod events;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,9 +24,14 @@ impl Server {
             .arg(data_dir)
             .args(extra)
             .envs(env.iter().copied())
-            .env_remove("EZSHARE_JWT_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .env_remove("EZSHARE_JWT_SECRET");
+        Server::spawn(cmd)
+    }
+
+    /// Starts a prepared `ezshare serve …` command (it must listen on one address and print
+    /// it) and waits for its address line.
+    pub fn spawn(mut cmd: Command) -> Server {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
         let mut child = cmd.spawn().expect("ezshare starts");
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();

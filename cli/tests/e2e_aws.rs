@@ -1,0 +1,141 @@
+//! End to end on DynamoDB and S3 (moto): `ezshare bootstrap` and `ezshare serve --backend
+//! aws` as processes, configured only through the environment, over real HTTP. Downloads
+//! go through S3 presigned URLs served by moto.
+
+#![cfg(feature = "aws")]
+
+mod support;
+
+use std::process::Command;
+
+use support::aws::AwsStack;
+use support::{Server, client, form, walk_the_seed_story};
+
+/// Bytes of every value, and the sequences that trip text handling: NUL, CR LF, 0xFF.
+fn binary_sample(len: usize) -> Vec<u8> {
+    let mut bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+    bytes[..12].copy_from_slice(b"%PDF-1.7\r\n\x00\xff");
+    bytes
+}
+
+fn serve(stack: &AwsStack, extra_env: &[(&str, &str)]) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+    cmd.args(["serve", "--backend", "aws", "--addr", "127.0.0.1:0"]);
+    stack.configure(&mut cmd);
+    // The server's stderr is the test's: keep it to warnings and errors.
+    cmd.env("RUST_LOG", "warn").envs(extra_env.iter().copied());
+    Server::spawn(cmd)
+}
+
+#[tokio::test]
+async fn the_seed_story_works_on_dynamodb_and_s3() {
+    let stack = AwsStack::start();
+    let first = stack.bootstrap_with_cli();
+    for created in [
+        &stack.names.users_table,
+        &stack.names.sessions_table,
+        &stack.names.bucket,
+    ] {
+        assert!(first.contains(created.as_str()), "{first}");
+    }
+    assert!(first.contains("TTL"), "{first}");
+    let again = stack.bootstrap_with_cli();
+    assert!(again.contains("nothing to do"), "{again}");
+
+    let server = serve(&stack, &[]);
+    let bytes = binary_sample(300_000);
+    walk_the_seed_story(&server, &bytes).await;
+    assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
+
+    // What the story left in the stack, seen with the SDK.
+    let key = support::aws::file_key("opsuser", "quarterly report.pdf");
+    assert_eq!(stack.object_bytes(&key).await.as_deref(), Some(&bytes[..]));
+    assert_eq!(stack.item_count(&stack.names.users_table).await, 2);
+}
+
+#[tokio::test]
+async fn data_and_sessions_live_in_the_stack_not_the_process() {
+    let stack = AwsStack::start();
+    stack.bootstrap_with_cli();
+    let http = client();
+    let creds = form(&[("username", "keeper"), ("password", "password-123")]);
+    let first = serve(&stack, &[]);
+    let r = http
+        .post(first.url("/ops/signup"))
+        .form(&creds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let token = http
+        .post(first.url("/ops/login"))
+        .form(&creds)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.interrupt());
+
+    // Another process on the same stack and secret: the session and the user are there.
+    let second = serve(&stack, &[]);
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\x00\xff".to_vec()).file_name("k.pdf");
+    let r = http
+        .post(second.url("/ops/upload"))
+        .bearer_auth(&token)
+        .multipart(reqwest::multipart::Form::new().part("request_file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = http
+        .post(second.url("/ops/signup"))
+        .form(&creds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+
+    // A different secret: the old token no longer verifies.
+    drop(second);
+    let other_secret = "0".repeat(64);
+    let third = serve(&stack, &[("JWT_SECRET", &other_secret)]);
+    let r = http
+        .post(third.url("/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[test]
+fn serve_fails_at_startup_naming_a_missing_setting() {
+    let stack = AwsStack::start();
+    for missing in [
+        "USERS_TABLE",
+        "SESSIONS_TABLE",
+        "FILES_BUCKET",
+        "JWT_SECRET",
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+        cmd.args(["serve", "--backend", "aws", "--addr", "127.0.0.1:0"]);
+        stack.configure(&mut cmd);
+        cmd.env_remove(missing);
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{missing}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Without JWT_SECRET the message names the deployed setting, JWT_SECRET_ARN.
+        let named = if missing == "JWT_SECRET" {
+            "JWT_SECRET_ARN"
+        } else {
+            missing
+        };
+        assert!(stderr.contains(named), "{missing}: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("listening"),
+            "{missing}: it must not listen"
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! The `events/*.json` fixtures, and the Lambda request path without AWS: an API Gateway
+//! HTTP API event goes through `lambda_http`'s own conversion into the very routers the
+//! Lambda binaries serve, on an embedded backend. Fast, and needs neither moto nor cargo
+//! lambda; `lambda_invoke.rs` runs the same fixtures through the real binaries.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use ezshare_domain::UserType;
+use ezshare_testkit::{TestApp, send};
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use lambda_http::request::RequestContext;
+use lambda_http::{RequestExt, request::from_str as lambda_request};
+use serde_json::Value;
+use support::events::{Event, FUNCTIONS, dir, path_encode};
+
+/// The routes each function's binary serves, by binary name.
+fn routes_of(function: &str) -> &'static [ezshare_api::Route] {
+    match function {
+        "signup" => ezshare_signup::ROUTES,
+        "login" => ezshare_login::ROUTES,
+        "logout" => ezshare_logout::ROUTES,
+        "upload" => ezshare_upload::ROUTES,
+        "list-files" => ezshare_list_files::ROUTES,
+        "download" => ezshare_download::ROUTES,
+        "ops-files" => ezshare_ops_files::ROUTES,
+        "delete-file" => ezshare_delete_file::ROUTES,
+        "create-upload" => ezshare_create_upload::ROUTES,
+        "complete-upload" => ezshare_complete_upload::ROUTES,
+        other => panic!("unknown function {other}"),
+    }
+}
+
+fn route_key((method, path): &ezshare_api::Route) -> String {
+    format!("{method} {path}")
+}
+
+fn sorted_names(dir: &std::path::Path, suffix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(suffix).map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn there_is_one_fixture_per_function_and_nothing_else() {
+    let functions_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
+    let mut listed: Vec<String> = FUNCTIONS.iter().map(|f| f.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        sorted_names(&functions_dir, ""),
+        listed,
+        "a new function needs its events/<name>.json (and a place in FUNCTIONS)"
+    );
+    assert_eq!(sorted_names(&dir(), ".json"), listed);
+    for function in FUNCTIONS {
+        let manifest =
+            std::fs::read_to_string(functions_dir.join(function).join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("[[bin]]\nname = \"{function}\"")),
+            "functions/{function} builds the binary {function}"
+        );
+    }
+}
+
+#[test]
+fn every_fixture_is_an_http_api_v2_event() {
+    for function in FUNCTIONS {
+        let event = Event::load(function);
+        let parsed: ApiGatewayV2httpRequest = serde_json::from_value(event.json.clone())
+            .unwrap_or_else(|e| panic!("{function}.json: {e}"));
+        assert_eq!(parsed.version.as_deref(), Some("2.0"), "{function}");
+        let route_key = parsed.route_key.clone().expect("routeKey");
+        let context = &parsed.request_context;
+        assert_eq!(context.route_key.as_deref(), Some(route_key.as_str()));
+        assert_eq!(context.stage.as_deref(), Some("$default"), "{function}");
+        let (method, _) = route_key.split_once(' ').unwrap();
+        assert_eq!(context.http.method.as_str(), method, "{function}");
+        assert_eq!(
+            parsed.raw_path.as_deref(),
+            Some(context.http.path.as_deref().unwrap()),
+            "{function}: rawPath and requestContext.http.path agree"
+        );
+        assert!(context.http.source_ip.is_some(), "{function}: sourceIp");
+        assert!(
+            parsed.raw_query_string.is_some(),
+            "{function}: rawQueryString"
+        );
+        // API Gateway lowercases header names; the JSON must too (HeaderMap would hide it).
+        for name in event.json["headers"].as_object().unwrap().keys() {
+            assert_eq!(
+                name,
+                &name.to_ascii_lowercase(),
+                "{function}: header {name}"
+            );
+        }
+        assert!(parsed.headers.contains_key("host"), "{function}");
+        if let Some(length) = event.header("content-length") {
+            assert_eq!(
+                length.parse::<usize>().unwrap(),
+                event.body_bytes().len(),
+                "{function}: content-length is the decoded body's"
+            );
+        }
+        // What the Lambda runtime does with it: lambda_http recognises an HTTP API event.
+        let request = lambda_request(&event.text()).unwrap();
+        assert!(
+            matches!(
+                request.request_context_ref(),
+                Some(RequestContext::ApiGatewayV2(_))
+            ),
+            "{function}: lambda_http reads it as API Gateway v2"
+        );
+        assert_eq!(request.uri().path(), parsed.raw_path.as_deref().unwrap());
+    }
+}
+
+#[test]
+fn every_route_key_is_a_route_of_its_function_and_of_the_api() {
+    let api: Vec<String> = ezshare::ROUTES
+        .iter()
+        .flat_map(|routes| routes.iter().map(route_key))
+        .collect();
+    for function in FUNCTIONS {
+        let event = Event::load(function);
+        let key = event.route_key();
+        let own: Vec<String> = routes_of(function).iter().map(route_key).collect();
+        assert!(
+            own.iter().any(|r| r == key),
+            "{function}: {key} not in {own:?}"
+        );
+        assert!(
+            api.iter().any(|r| r == key),
+            "{function}: {key} not in the API"
+        );
+    }
+}
+
+#[test]
+fn path_parameters_are_what_the_raw_path_holds() {
+    for function in FUNCTIONS {
+        let event = Event::load(function);
+        let route = event.route_key().split_once(' ').unwrap().1.to_owned();
+        let names: Vec<&str> = route
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        let params: BTreeMap<String, String> = match &event.json["pathParameters"] {
+            Value::Null => BTreeMap::new(),
+            v => serde_json::from_value(v.clone()).unwrap(),
+        };
+        let mut keys: Vec<&str> = params.keys().map(String::as_str).collect();
+        keys.sort();
+        let mut wanted = names.clone();
+        wanted.sort();
+        assert_eq!(keys, wanted, "{function}: pathParameters");
+        let mut expected = route.clone();
+        for (name, value) in &params {
+            expected = expected.replace(&format!("{{{name}}}"), &path_encode(value));
+        }
+        assert_eq!(
+            event.json["rawPath"], expected,
+            "{function}: rawPath is the route with its (percent-encoded) parameters"
+        );
+    }
+}
+
+#[test]
+fn the_upload_fixture_carries_a_binary_file_base64_encoded() {
+    let event = Event::load("upload");
+    assert_eq!(event.json["isBase64Encoded"], true);
+    assert!(
+        event
+            .header("content-type")
+            .unwrap()
+            .starts_with("multipart/form-data; boundary=")
+    );
+    let (file_name, bytes) = event.upload_part();
+    assert_eq!(file_name, "q3 report.pdf");
+    assert!(bytes.starts_with(b"%PDF-"), "a (tiny) PDF");
+    assert!(std::str::from_utf8(&bytes).is_err(), "not valid UTF-8");
+    for needle in [&b"\x00"[..], b"\xff", b"\r\n", b"\r\r", b"\r\n--"] {
+        assert!(
+            bytes.windows(needle.len()).any(|w| w == needle),
+            "contains {needle:?}"
+        );
+    }
+    assert!(
+        bytes.ends_with(b"%%EOF\r\n"),
+        "ends with CR LF, inside the part"
+    );
+    // The direct-upload announcement declares the same file's size.
+    let announced =
+        serde_json::from_slice::<Value>(&Event::load("create-upload").body_bytes()).unwrap();
+    assert_eq!(announced["size"], bytes.len());
+    // The fixtures that need a session say so instead of carrying a stale token.
+    for function in FUNCTIONS
+        .iter()
+        .filter(|f| !["signup", "login"].contains(f))
+    {
+        let auth = Event::load(function)
+            .header("authorization")
+            .unwrap()
+            .to_owned();
+        assert!(
+            auth.starts_with("Bearer REPLACE-WITH-A-"),
+            "{function}: {auth}"
+        );
+    }
+}
+
+/// Runs an event as the Lambda runtime would: `lambda_http` deserialises and converts it,
+/// then the router answers it. Returns the response.
+async fn handle(app: &TestApp, event: &Event) -> ezshare_testkit::TestResponse {
+    let request = lambda_request(&event.text()).expect("lambda_http accepts the event");
+    let router = app.router(ezshare::routes());
+    send(&router, request.map(Body::new)).await
+}
+
+#[tokio::test]
+async fn the_upload_event_stores_exactly_the_bytes_of_its_part() {
+    let app = TestApp::new().await;
+    let bearer = app.bearer(UserType::Ops, "opsuser").await;
+    let event = Event::load("upload").with_bearer(&bearer);
+    let (name, sent) = event.upload_part();
+
+    let response = handle(&app, &event).await;
+    assert_eq!(response.status, 201, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["name"], name.as_str());
+    assert_eq!(body["size"], sent.len());
+    assert_eq!(body["content_type"], "application/pdf");
+    let stored = app.stored_bytes("opsuser", &name).await.expect("stored");
+    assert_eq!(stored, sent, "stored bytes are the part's, byte for byte");
+}
+
+/// What the byte-identical checks guard against: a binary body that reaches the function as
+/// text (`isBase64Encoded: false`, as when a gateway is not told the body is binary) has
+/// already lost its non-UTF-8 bytes, and no parser downstream can get them back. API Gateway
+/// HTTP APIs base64-encode such bodies; the fixture does the same.
+#[tokio::test]
+async fn a_binary_body_delivered_as_text_is_what_corrupts_uploads() {
+    let app = TestApp::new().await;
+    let bearer = app.bearer(UserType::Ops, "opsuser").await;
+    let good = Event::load("upload").with_bearer(&bearer);
+    let (name, sent) = good.upload_part();
+    let lossy = String::from_utf8_lossy(&good.body_bytes()).into_owned();
+    let content_type = good.header("content-type").unwrap().to_owned();
+    let bad = good.with_body(&content_type, lossy.as_bytes(), true);
+
+    let response = handle(&app, &bad).await;
+    assert_eq!(response.status, 201, "{}", response.text());
+    let stored = app.stored_bytes("opsuser", &name).await.unwrap();
+    assert_ne!(stored, sent, "the corruption is detectable");
+    assert!(
+        stored.windows(3).any(|w| w == "\u{FFFD}".as_bytes()),
+        "invalid bytes became U+FFFD"
+    );
+}
+
+#[tokio::test]
+async fn every_fixture_reaches_its_handler_in_process() {
+    let app = TestApp::new().await;
+    // signup and login as they are: the fixtures make the OPS user and log it in.
+    let r = handle(&app, &Event::load("signup")).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = handle(&app, &Event::load("login")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let ops_token = r.json()["token"].as_str().unwrap().to_owned();
+    let r = handle(&app, &Event::load("upload").with_bearer(&ops_token)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let client = app.bearer(UserType::Client, "client1").await;
+    let r = handle(&app, &Event::load("list-files").with_bearer(&client)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["files"][0]["name"], "q3 report.pdf");
+    let r = handle(&app, &Event::load("download").with_bearer(&client)).await;
+    assert_eq!(r.status, 302, "{}", r.text());
+    assert!(r.header("location").is_some());
+    let r = handle(&app, &Event::load("ops-files").with_bearer(&ops_token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["files"][0]["name"], "q3 report.pdf");
+    let r = handle(&app, &Event::load("delete-file").with_bearer(&ops_token)).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(app.stored_bytes("opsuser", "q3 report.pdf").await, None);
+    // Direct uploads: the announcement answers with a URL to send the bytes to; completing
+    // an upload that never received them is a 404.
+    let r = handle(&app, &Event::load("create-upload").with_bearer(&ops_token)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert!(r.json()["upload_url"].is_string());
+    let r = handle(
+        &app,
+        &Event::load("complete-upload").with_bearer(&ops_token),
+    )
+    .await;
+    r.assert_error(404, "upload_not_found");
+    let r = handle(&app, &Event::load("logout").with_bearer(&client)).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let r = handle(&app, &Event::load("list-files").with_bearer(&client)).await;
+    r.assert_error(401, "unauthorized");
+    // Unchanged, a fixture's placeholder token is refused, not mistaken for a session.
+    let r = handle(&app, &Event::load("upload")).await;
+    r.assert_error(401, "unauthorized");
+}
