@@ -1,6 +1,7 @@
-//! End to end: a 50 MB file through the direct-upload flow on the local server (announce,
-//! PUT to the signed URL, complete) and back through a download link, byte-identical; then
-//! the OPS user's own listing and delete.
+//! End to end: a 50 MB file through the direct-upload flow (announce, PUT to the signed URL,
+//! complete) and back through a download link, byte-identical, then the OPS user's own
+//! listing and delete: on the local server, and on DynamoDB/S3 (moto) through
+//! `ezshare serve --backend aws`.
 
 mod support;
 
@@ -37,10 +38,46 @@ async fn token(http: &reqwest::Client, server: &Server, kind: &str, user: &str) 
     r.text().await.unwrap()
 }
 
+/// Announces `bytes` as `name` and PUTs them to the signed URL; returns the upload id.
+async fn send_direct(
+    http: &reqwest::Client,
+    server: &Server,
+    ops: &str,
+    name: &str,
+    bytes: &[u8],
+    announced: usize,
+) -> String {
+    let created = http
+        .post(server.url("/ops/uploads"))
+        .bearer_auth(ops)
+        .json(&serde_json::json!({"name": name, "size": announced, "content_type": "application/pdf"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    let mut put = http
+        .put(created["upload_url"].as_str().unwrap())
+        .body(bytes.to_vec());
+    for (name, value) in created["headers"].as_object().unwrap() {
+        // reqwest sets the length from the body.
+        if !name.eq_ignore_ascii_case("content-length") {
+            put = put.header(name, value.as_str().unwrap());
+        }
+    }
+    let r = put.send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    created["upload_id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn fifty_megabytes_straight_to_storage_and_back() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[], &[]);
+    round_trip(&server).await;
+}
+
+async fn round_trip(server: &Server) {
     let http = client();
     let ops = token(&http, &server, "ops", "bigops").await;
     let bytes = big_pdf();
@@ -85,7 +122,7 @@ async fn fifty_megabytes_straight_to_storage_and_back() {
     let own: serde_json::Value = r.json().await.unwrap();
     assert_eq!(own["files"][0]["name"], "big file.pdf");
 
-    let cli = token(&http, &server, "client", "bigclient").await;
+    let cli = token(&http, server, "client", "bigclient").await;
     let r = http
         .get(server.url("/client/files/bigops/big%20file.pdf"))
         .bearer_auth(&cli)
@@ -166,4 +203,63 @@ async fn the_signed_put_takes_only_what_was_announced() {
             .status(),
         200
     );
+}
+
+#[cfg(feature = "aws")]
+mod on_aws {
+    use super::*;
+    use support::aws::AwsStack;
+
+    fn serve(stack: &AwsStack) -> Server {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"));
+        cmd.args(["serve", "--backend", "aws", "--addr", "127.0.0.1:0"]);
+        stack.configure(&mut cmd);
+        cmd.env("RUST_LOG", "warn");
+        Server::spawn(cmd)
+    }
+
+    #[tokio::test]
+    async fn fifty_megabytes_through_s3_and_back() {
+        let stack = AwsStack::start();
+        stack.bootstrap_with_cli();
+        let server = serve(&stack);
+        round_trip(&server).await;
+        // Nothing is left in staging once completed.
+        let staged = support::aws::s3_client(&stack.sdk().await)
+            .list_objects_v2()
+            .bucket(&stack.names.bucket)
+            .prefix("staging/")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(staged.key_count(), Some(0));
+    }
+
+    /// moto does not check signatures, so it stores a body of another length than the one
+    /// signed (S3 would refuse it): completing still refuses the upload.
+    #[tokio::test]
+    async fn a_body_of_another_size_is_refused_on_completion() {
+        let stack = AwsStack::start();
+        stack.bootstrap_with_cli();
+        let server = serve(&stack);
+        let http = client();
+        let ops = token(&http, &server, "ops", "sizeops").await;
+        let id = send_direct(&http, &server, &ops, "short.pdf", b"%PDF-1.7 short", 1000).await;
+        let r = http
+            .post(server.url(&format!("/ops/uploads/{id}/complete")))
+            .bearer_auth(&ops)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "size_mismatch");
+        let r = http
+            .post(server.url(&format!("/ops/uploads/{id}/complete")))
+            .bearer_auth(&ops)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "the refused upload was deleted");
+    }
 }
