@@ -79,7 +79,7 @@ async fn fifty_megabytes_straight_to_storage_and_back() {
 
 async fn round_trip(server: &Server) {
     let http = client();
-    let ops = token(&http, &server, "ops", "bigops").await;
+    let ops = token(&http, server, "ops", "bigops").await;
     let bytes = big_pdf();
 
     let created = http
