@@ -53,6 +53,33 @@ fn path_with_venv() -> std::ffi::OsString {
     std::env::join_paths(paths).unwrap()
 }
 
+/// Removes what cargo sets for a test process (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, …)
+/// from a nested cargo's environment. Build scripts such as ring's rerun when these change,
+/// so a nested build that inherited them would rebuild ring and the whole AWS SDK above it,
+/// and so would the next ordinary build after it.
+fn without_test_env(cmd: &mut Command) -> &mut Command {
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let set_by_cargo_test = key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_BIN_EXE_")
+            || [
+                "CARGO_MANIFEST_DIR",
+                "CARGO_MANIFEST_PATH",
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&key.as_ref());
+        if set_by_cargo_test {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd
+}
+
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .unwrap()
@@ -92,7 +119,9 @@ fn build_functions() {
     for function in FUNCTIONS {
         cmd.args(["--bin", function]);
     }
-    let mut child = cmd.spawn().expect("start cargo build");
+    let mut child = without_test_env(&mut cmd)
+        .spawn()
+        .expect("start cargo build");
     let (out, err) = drain(&mut child);
     let status = wait_bounded(&mut child, BUILD_TIMEOUT, "building the functions");
     assert!(
@@ -194,7 +223,10 @@ impl LambdaWatch {
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file);
         stack.configure(&mut cmd);
-        let supervisor = cmd.spawn().expect("start cargo lambda watch");
+        // Its `cargo run --bin <function>` must match `build_functions`.
+        let supervisor = without_test_env(&mut cmd)
+            .spawn()
+            .expect("start cargo lambda watch");
         let mut watch = LambdaWatch {
             supervisor: Some(supervisor),
             port,
