@@ -34,10 +34,20 @@ fn the_walkthrough_runs_against_a_fresh_server() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains(r#"{"user_type":"ops","username":"alice"}"#), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(r#"{"user_type":"ops","username":"alice"}"#),
+        "{stdout}"
+    );
     assert!(stdout.contains(r#""name":"report.pdf""#), "{stdout}");
-    assert!(stdout.contains("downloaded bytes are identical"), "{stdout}");
+    assert!(
+        stdout.contains("downloaded bytes are identical"),
+        "{stdout}"
+    );
     assert!(stdout.contains("logged out"), "{stdout}");
     assert!(stdout.trim_end().ends_with(r#"{"error":{"code":"unauthorized","message":"authentication required: send a valid bearer token"}}"#), "{stdout}");
 }
