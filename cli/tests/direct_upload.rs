@@ -81,28 +81,7 @@ async fn round_trip(server: &Server) {
     let http = client();
     let ops = token(&http, server, "ops", "bigops").await;
     let bytes = big_pdf();
-
-    let created = http
-        .post(server.url("/ops/uploads"))
-        .bearer_auth(&ops)
-        .json(&serde_json::json!({"name": "big file.pdf", "size": bytes.len(), "content_type": "application/pdf"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let created: serde_json::Value = created.json().await.unwrap();
-    let mut put = http
-        .put(created["upload_url"].as_str().unwrap())
-        .body(bytes.clone());
-    for (name, value) in created["headers"].as_object().unwrap() {
-        if !name.eq_ignore_ascii_case("content-length") {
-            put = put.header(name, value.as_str().unwrap());
-        }
-    }
-    let r = put.send().await.unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-
-    let id = created["upload_id"].as_str().unwrap();
+    let id = send_direct(&http, server, &ops, "big file.pdf", &bytes, bytes.len()).await;
     let r = http
         .post(server.url(&format!("/ops/uploads/{id}/complete")))
         .bearer_auth(&ops)
