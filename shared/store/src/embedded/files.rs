@@ -176,6 +176,49 @@ impl EmbeddedFiles {
     }
 }
 
+/// Inserts a file row pointing at `blob` inside `tx`, honouring `mode` atomically (the primary
+/// key decides between racing creates). Returns the blob of the row it replaced, for the
+/// caller to delete once the transaction has committed.
+pub(super) fn insert_file_row(
+    tx: &rusqlite::Transaction<'_>,
+    owner: &str,
+    file: &StoredFile,
+    blob: &str,
+    mode: WriteMode,
+) -> Result<Option<String>, StoreError> {
+    let replaced: Option<String> = tx
+        .query_row(
+            "SELECT blob FROM files WHERE owner = ?1 AND name = ?2",
+            params![owner, file.name.as_str()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(StoreError::internal)?;
+    let verb = match mode {
+        WriteMode::CreateNew => "INSERT INTO files",
+        WriteMode::Overwrite => "INSERT OR REPLACE INTO files",
+    };
+    let inserted = tx.execute(
+        &format!(
+            "{verb} (owner, name, size, content_type, uploaded_at, blob)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        ),
+        params![
+            owner,
+            file.name.as_str(),
+            file.size as i64,
+            file.content_type.as_str(),
+            to_unix(file.uploaded_at),
+            blob,
+        ],
+    );
+    match inserted {
+        Ok(_) => Ok(replaced),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
+        Err(e) => Err(StoreError::internal(e)),
+    }
+}
+
 #[async_trait]
 impl FileStore for EmbeddedFiles {
     async fn put_file(
@@ -198,37 +241,7 @@ impl FileStore for EmbeddedFiles {
             .db
             .call(move |conn| {
                 let tx = conn.transaction().map_err(StoreError::internal)?;
-                let replaced: Option<String> = tx
-                    .query_row(
-                        "SELECT blob FROM files WHERE owner = ?1 AND name = ?2",
-                        params![owner_s, row.name.as_str()],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(StoreError::internal)?;
-                let sql = match mode {
-                    WriteMode::CreateNew => "INSERT INTO files",
-                    WriteMode::Overwrite => "INSERT OR REPLACE INTO files",
-                };
-                let inserted = tx.execute(
-                    &format!(
-                        "{sql} (owner, name, size, content_type, uploaded_at, blob)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                    ),
-                    params![
-                        owner_s,
-                        row.name.as_str(),
-                        row.size as i64,
-                        row.content_type.as_str(),
-                        to_unix(row.uploaded_at),
-                        new_blob,
-                    ],
-                );
-                match inserted {
-                    Ok(_) => {}
-                    Err(e) if is_unique_violation(&e) => return Err(StoreError::AlreadyExists),
-                    Err(e) => return Err(StoreError::internal(e)),
-                }
+                let replaced = insert_file_row(&tx, &owner_s, &row, &new_blob, mode)?;
                 tx.commit().map_err(StoreError::internal)?;
                 Ok(replaced)
             })

@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::db::{Db, from_unix, is_unique_violation, parse_stored, to_unix};
+use super::files::insert_file_row;
 use super::signing::{DownloadSigner, SignatureError};
 use crate::{
     PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
@@ -323,39 +324,7 @@ impl UploadStaging for EmbeddedStaging {
             .db
             .call(move |conn| {
                 let tx = conn.transaction().map_err(StoreError::internal)?;
-                let replaced: Option<String> = tx
-                    .query_row(
-                        "SELECT blob FROM files WHERE owner = ?1 AND name = ?2",
-                        params![owner_s, row.name.as_str()],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(StoreError::internal)?;
-                let sql = match mode {
-                    WriteMode::CreateNew => "INSERT INTO files",
-                    WriteMode::Overwrite => "INSERT OR REPLACE INTO files",
-                };
-                tx.execute(
-                    &format!(
-                        "{sql} (owner, name, size, content_type, uploaded_at, blob)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                    ),
-                    params![
-                        owner_s,
-                        row.name.as_str(),
-                        row.size as i64,
-                        row.content_type.as_str(),
-                        to_unix(row.uploaded_at),
-                        new_blob,
-                    ],
-                )
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::AlreadyExists
-                    } else {
-                        StoreError::internal(e)
-                    }
-                })?;
+                let replaced = insert_file_row(&tx, &owner_s, &row, &new_blob, mode)?;
                 tx.execute("DELETE FROM staged WHERE id = ?1", params![id_s])
                     .map_err(StoreError::internal)?;
                 tx.commit().map_err(StoreError::internal)?;
