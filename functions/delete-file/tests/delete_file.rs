@@ -1,7 +1,5 @@
 use axum::body::Body;
-use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UserType, Username};
-use ezshare_store::WriteMode;
+use ezshare_domain::UserType;
 use ezshare_testkit::{TestApp, send};
 use http::Request;
 
@@ -13,26 +11,13 @@ fn delete(uri: &str, bearer: Option<&str>) -> Request<Body> {
     req.body(Body::empty()).unwrap()
 }
 
-async fn put(t: &TestApp, owner: &str, name: &str) {
-    t.stores()
-        .files
-        .put_file(
-            &Username::parse(owner).unwrap(),
-            &FileName::parse(name).unwrap(),
-            &ContentType::octet_stream(),
-            Bytes::from_static(b"%PDF-1.7"),
-            WriteMode::CreateNew,
-        )
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn deletes_the_callers_file_then_404() {
     let t = TestApp::new().await;
     let r = t.router(ezshare_delete_file::router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
-    put(&t, "opsy", "old report.pdf").await;
+    t.put_file("opsy", "old report.pdf", b"%PDF-1.7".to_vec())
+        .await;
     let res = send(&r, delete("/ops/files/old%20report.pdf", Some(&bearer))).await;
     assert_eq!(res.status, 204, "{}", res.text());
     assert!(t.stored_bytes("opsy", "old report.pdf").await.is_none());
@@ -46,7 +31,7 @@ async fn cannot_touch_another_users_file() {
     let t = TestApp::new().await;
     let r = t.router(ezshare_delete_file::router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
-    put(&t, "victim", "keep.pdf").await;
+    t.put_file("victim", "keep.pdf", b"%PDF-1.7".to_vec()).await;
     send(&r, delete("/ops/files/keep.pdf", Some(&bearer)))
         .await
         .assert_error(404, "file_not_found");

@@ -1,6 +1,4 @@
-use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UserType, Username};
-use ezshare_store::WriteMode;
+use ezshare_domain::{UserType, Username};
 use ezshare_testkit::{TestApp, get, send};
 
 async fn app() -> (TestApp, axum::Router, String) {
@@ -11,25 +9,11 @@ async fn app() -> (TestApp, axum::Router, String) {
     (t, r, bearer)
 }
 
-async fn put(t: &TestApp, owner: &str, name: &str, size: usize) {
-    t.stores()
-        .files
-        .put_file(
-            &Username::parse(owner).unwrap(),
-            &FileName::parse(name).unwrap(),
-            &ContentType::octet_stream(),
-            Bytes::from(vec![1u8; size]),
-            WriteMode::CreateNew,
-        )
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn lists_files_sorted_by_name_bytes() {
     let (t, r, bearer) = app().await;
     for (n, size) in [("b.pdf", 2), ("é.pdf", 3), ("A.pdf", 1)] {
-        put(&t, "opsy", n, size).await;
+        t.put_file("opsy", n, vec![1u8; size]).await;
     }
     let res = send(&r, get("/client/files/opsy", Some(&bearer))).await;
     assert_eq!(res.status, 200, "{}", res.text());
@@ -46,7 +30,7 @@ async fn lists_files_sorted_by_name_bytes() {
 #[tokio::test]
 async fn username_in_path_is_case_insensitive() {
     let (t, r, bearer) = app().await;
-    put(&t, "opsy", "a.pdf", 1).await;
+    t.put_file("opsy", "a.pdf", vec![1u8; 1]).await;
     let res = send(&r, get("/client/files/OPSY", Some(&bearer))).await;
     assert_eq!(res.status, 200);
     assert_eq!(res.json()["files"].as_array().unwrap().len(), 1);
@@ -56,7 +40,7 @@ async fn username_in_path_is_case_insensitive() {
 async fn pages_through_with_limit_and_cursor() {
     let (t, r, bearer) = app().await;
     for i in 0..5 {
-        put(&t, "opsy", &format!("f{i}.pdf"), 1).await;
+        t.put_file("opsy", &format!("f{i}.pdf"), vec![1u8; 1]).await;
     }
     let mut names = vec![];
     let mut uri = "/client/files/opsy?limit=2".to_owned();

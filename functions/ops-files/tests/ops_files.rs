@@ -1,21 +1,5 @@
-use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UserType, Username};
-use ezshare_store::WriteMode;
+use ezshare_domain::UserType;
 use ezshare_testkit::{TestApp, get, send};
-
-async fn put(t: &TestApp, owner: &str, name: &str) {
-    t.stores()
-        .files
-        .put_file(
-            &Username::parse(owner).unwrap(),
-            &FileName::parse(name).unwrap(),
-            &ContentType::octet_stream(),
-            Bytes::from_static(b"%PDF-1.7"),
-            WriteMode::CreateNew,
-        )
-        .await
-        .unwrap();
-}
 
 #[tokio::test]
 async fn lists_only_the_callers_files_with_paging() {
@@ -23,9 +7,10 @@ async fn lists_only_the_callers_files_with_paging() {
     let r = t.router(ezshare_ops_files::router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     for n in ["c.pdf", "a.pdf", "b.pdf"] {
-        put(&t, "opsy", n).await;
+        t.put_file("opsy", n, b"%PDF-1.7".to_vec()).await;
     }
-    put(&t, "other", "theirs.pdf").await;
+    t.put_file("other", "theirs.pdf", b"%PDF-1.7".to_vec())
+        .await;
     let first = send(&r, get("/ops/files?limit=2", Some(&bearer))).await;
     assert_eq!(first.status, 200, "{}", first.text());
     let body = first.json();

@@ -86,6 +86,21 @@ impl TestApp {
         self.bearer_for(user_type, &username).await
     }
 
+    /// Stores a file directly (no endpoint, no type policy), as an existing upload would be.
+    pub async fn put_file(&self, owner: &str, name: &str, bytes: Vec<u8>) {
+        self.stores()
+            .files
+            .put_file(
+                &Username::parse(owner).unwrap(),
+                &FileName::parse(name).unwrap(),
+                &ezshare_domain::ContentType::octet_stream(),
+                bytes::Bytes::from(bytes),
+                ezshare_store::WriteMode::CreateNew,
+            )
+            .await
+            .unwrap();
+    }
+
     /// The stored bytes of a file, read back through a signed download link, exactly as a
     /// downloader would get them. `None` if the file does not exist.
     pub async fn stored_bytes(&self, owner: &str, name: &str) -> Option<Vec<u8>> {
