@@ -1,13 +1,14 @@
 //! `serve --backend aws` and `bootstrap`: the same AWS wiring as the Lambda binaries.
 
+use ezshare_api::Secrets;
 use ezshare_api::{AppState, Settings};
-use ezshare_lambda::{AwsConfig, Needs};
+use ezshare_lambda::AwsConfig;
 
 use crate::CliError;
 
 /// The AWS-backed state; `settings` (already read, flags applied) replace the env's.
 pub async fn state(settings: Settings) -> Result<AppState, CliError> {
-    let mut config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Needs::Tokens)?;
+    let mut config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::JwtSecret)?;
     config.settings = settings;
     ezshare_lambda::state_from_config(config)
         .await
@@ -16,7 +17,7 @@ pub async fn state(settings: Settings) -> Result<AppState, CliError> {
 
 /// Creates the tables and the bucket named by the environment, where missing.
 pub async fn bootstrap() -> Result<(), CliError> {
-    let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Needs::NoTokens)?;
+    let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::None)?;
     let sdk = aws_config::load_from_env().await;
     let created = ezshare_store::aws::bootstrap(&sdk, &config.names).await?;
     if created.is_empty() {

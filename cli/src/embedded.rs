@@ -2,7 +2,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ezshare_api::{AppState, Settings};
-use ezshare_store::embedded::{DownloadSigner, EmbeddedBackend, EmbeddedFiles, EmbeddedStaging};
+use ezshare_store::embedded::{EmbeddedBackend, EmbeddedFiles, EmbeddedStaging, UrlSigner};
 use time::OffsetDateTime;
 
 use crate::{CliError, secret};
@@ -24,7 +24,7 @@ pub async fn state(
 ) -> Result<(AppState, LocalStores), CliError> {
     create_private_dir(data_dir)?;
     let secret = secret::load_or_create(data_dir, std::env::var(secret::ENV_VAR).ok())?;
-    let signer = DownloadSigner::derive_from(secret.as_bytes());
+    let signer = UrlSigner::derive_from(secret.as_bytes());
     let backend = EmbeddedBackend::open(data_dir, public_url, signer).await?;
     let purged = backend
         .sessions

@@ -1,19 +1,17 @@
 //! The `ezshare` command. `serve` merges the routers of every endpoint crate into one axum
 //! server; the handlers are the very ones the Lambda binaries run.
 
-mod app;
 mod args;
 #[cfg(feature = "aws")]
 mod aws;
 mod embedded;
+mod endpoints;
 mod error;
-mod local_download;
-mod local_upload;
 mod secret;
 mod serve;
 
-pub use app::{ROUTES, routes};
 pub use args::{Backend, Cli, Command, ServeArgs};
+pub use endpoints::{ENDPOINTS, routes};
 pub use error::CliError;
 
 /// Logs to stderr, one line per event; `RUST_LOG` filters (default `info`).

@@ -1,9 +1,8 @@
 use axum::Router;
-use axum::routing::{get, put};
 use ezshare_api::{AppState, Settings};
 use tokio::net::TcpListener;
 
-use crate::{Backend, CliError, ServeArgs, app, embedded, local_download, local_upload};
+use crate::{Backend, CliError, ServeArgs, embedded, endpoints};
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let settings = Settings::from_lookup(|k| match (k, &args.allowed_file_types) {
@@ -24,14 +23,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Backend::Embedded => {
             let (state, local) = embedded::state(&args.data_dir, &public_url, settings).await?;
             embedded::spawn_staging_sweeper(local.staging.clone());
-            let download = get(local_download::download).with_state(local.files);
-            let upload = put(local_upload::upload).with_state(local.staging);
-            let routes = app::routes()
-                .route(&local_download::path(), download)
-                .route(&local_upload::path(), upload);
+            let routes =
+                endpoints::routes().merge(ezshare_local_routes::routes(local.files, local.staging));
             finish(routes, state)
         }
-        Backend::Aws => finish(app::routes(), aws_state(settings).await?),
+        Backend::Aws => finish(endpoints::routes(), aws_state(settings).await?),
     };
     // Scripts and tests read this line to find the server.
     println!("ezshare listening on http://{addr}");

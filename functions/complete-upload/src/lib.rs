@@ -3,34 +3,38 @@
 
 mod staged_source;
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::routing::post;
+use axum::extract::State;
 use axum::{Json, Router};
 use ezshare_api::listing::file_json;
-use ezshare_api::{ApiError, AppState, QueryParams, Route, path_error};
+use ezshare_api::{ApiError, AppState, Endpoint, Path, QueryParams, Route, RouterExt, Secrets};
 use ezshare_auth::extract::OpsCaller;
 use ezshare_domain::{ContentType, UploadId, Username};
-use ezshare_filetype::PolicyError;
-use ezshare_store::{StagedUpload, StoreError};
+use ezshare_store::StagedUpload;
 use http::StatusCode;
 use serde_json::Value;
 
 use staged_source::StagedSource;
 
-pub const ROUTES: &[Route] = &[("POST", "/ops/uploads/{upload_id}/complete")];
+const COMPLETE_UPLOAD: Route = Route::post("/ops/uploads/{upload_id}/complete");
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ops/uploads/{upload_id}/complete", post(complete_upload))
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "complete-upload",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[COMPLETE_UPLOAD],
+    router,
+    secrets: Secrets::JwtSecret,
+};
+
+fn router() -> Router<AppState> {
+    Router::new().serve(COMPLETE_UPLOAD, complete_upload)
 }
 
 async fn complete_upload(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
-    upload_id: Result<Path<String>, PathRejection>,
+    Path(raw): Path<String>,
     query: QueryParams,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let Path(raw) = upload_id.map_err(path_error)?;
     let mode = query.write_mode()?;
     let not_found = || {
         ApiError::not_found(
@@ -59,10 +63,7 @@ async fn complete_upload(
         .staging
         .promote_staged(&owner, &id, &content_type, mode)
         .await
-        .map_err(|e| match e {
-            StoreError::AlreadyExists => ApiError::file_exists(&staged.name),
-            e => e.into(),
-        })?;
+        .map_err(|e| ApiError::from_file_write(&staged.name, e))?;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))
 }
 
@@ -88,13 +89,13 @@ async fn check(
         ));
     }
     let source = StagedSource::new(state.stores.staging.clone(), owner, id, staged.size);
-    match state.settings.file_types.check(&staged.name, &source).await {
-        Ok(Some(file_type)) => Ok(ContentType::parse(file_type.content_type())?),
-        Ok(None) => Ok(staged.content_type.clone()),
-        Err(PolicyError::Source(e)) => Err(source.take_store_error().map_or_else(
-            || ApiError::Internal(format!("reading the staged upload: {e}")),
-            ApiError::from,
-        )),
-        Err(rejected) => Err(rejected.into()),
+    match state
+        .settings
+        .file_types
+        .check(&staged.name, &source)
+        .await?
+    {
+        Some(file_type) => Ok(ContentType::parse(file_type.content_type())?),
+        None => Ok(staged.content_type.clone()),
     }
 }

@@ -1,5 +1,5 @@
 //! Lambda entry point of the complete-upload endpoint.
 #[tokio::main]
 async fn main() -> Result<(), ezshare_lambda::Error> {
-    ezshare_lambda::run(ezshare_complete_upload::router()).await
+    ezshare_lambda::run(ezshare_complete_upload::ENDPOINT).await
 }

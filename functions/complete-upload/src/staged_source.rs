@@ -1,20 +1,19 @@
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use ezshare_domain::{UploadId, Username};
 use ezshare_filetype::{ByteSource, SourceError};
-use ezshare_store::{StoreError, UploadStaging};
+use ezshare_store::UploadStaging;
 
 /// A staged upload as the file-type policy reads it: ranged reads from storage, so deciding
-/// the type of a 1 GiB file costs a few small requests.
+/// the type of a 1 GiB file costs a few small requests. A failed read carries the store's
+/// own error, which the API maps (an outage still answers 503).
 pub struct StagedSource {
     staging: Arc<dyn UploadStaging>,
     owner: Username,
     id: UploadId,
     size: u64,
-    /// The store's own error, kept so an outage still answers 503 rather than 500.
-    failure: Mutex<Option<StoreError>>,
 }
 
 impl StagedSource {
@@ -29,12 +28,7 @@ impl StagedSource {
             owner: owner.clone(),
             id: id.clone(),
             size,
-            failure: Mutex::new(None),
         }
-    }
-
-    pub fn take_store_error(&self) -> Option<StoreError> {
-        self.failure.lock().ok()?.take()
     }
 }
 
@@ -45,19 +39,9 @@ impl ByteSource for StagedSource {
     }
 
     async fn read_at(&self, offset: u64, len: u64) -> Result<Bytes, SourceError> {
-        match self
-            .staging
+        self.staging
             .read_staged(&self.owner, &self.id, offset, len)
             .await
-        {
-            Ok(bytes) => Ok(bytes),
-            Err(e) => {
-                let message = e.to_string();
-                if let Ok(mut slot) = self.failure.lock() {
-                    *slot = Some(e);
-                }
-                Err(SourceError::new(message))
-            }
-        }
+            .map_err(SourceError::new)
     }
 }

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 /// An app serving both halves of a direct upload.
 async fn app() -> (TestApp, axum::Router, String) {
     let t = TestApp::with_settings(Settings::default()).await;
-    let routes = ezshare_create_upload::router().merge(ezshare_complete_upload::router());
+    let routes = ezshare_create_upload::ENDPOINT
+        .router()
+        .merge(ezshare_complete_upload::ENDPOINT.router());
     let r = t.router(routes);
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     (t, r, bearer)

@@ -3,19 +3,26 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::{Json, Router};
-use ezshare_api::{ApiError, AppState, Fields, Route, no_store};
+use ezshare_api::{ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets, no_store};
 use ezshare_auth::extract::OpsCaller;
 use ezshare_domain::{ContentType, FileName, UploadId, ValidationError, rfc3339};
 use ezshare_store::UploadIntent;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
-pub const ROUTES: &[Route] = &[("POST", "/ops/uploads")];
+const CREATE_UPLOAD: Route = Route::post("/ops/uploads");
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ops/uploads", post(create_upload))
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "create-upload",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[CREATE_UPLOAD],
+    router,
+    secrets: Secrets::JwtSecret,
+};
+
+fn router() -> Router<AppState> {
+    Router::new().serve(CREATE_UPLOAD, create_upload)
 }
 
 async fn create_upload(

@@ -1,26 +1,31 @@
 //! `DELETE /ops/files/{file_name}`: an OPS user deletes one of their files.
 
 use axum::Router;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::routing::delete;
-use ezshare_api::{ApiError, AppState, Route, path_error};
+use axum::extract::State;
+use ezshare_api::{ApiError, AppState, Endpoint, Path, Route, RouterExt, Secrets};
 use ezshare_auth::extract::OpsCaller;
 use ezshare_domain::FileName;
 use http::StatusCode;
 
-pub const ROUTES: &[Route] = &[("DELETE", "/ops/files/{file_name}")];
+const DELETE_FILE: Route = Route::delete("/ops/files/{file_name}");
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ops/files/{file_name}", delete(delete_file))
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "delete-file",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[DELETE_FILE],
+    router,
+    secrets: Secrets::JwtSecret,
+};
+
+fn router() -> Router<AppState> {
+    Router::new().serve(DELETE_FILE, delete_file)
 }
 
 async fn delete_file(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
-    file_name: Result<Path<String>, PathRejection>,
+    Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let Path(raw) = file_name.map_err(path_error)?;
     let name = FileName::parse(&raw)?;
     if state
         .stores

@@ -14,7 +14,7 @@ fn delete(uri: &str, bearer: Option<&str>) -> Request<Body> {
 #[tokio::test]
 async fn deletes_the_callers_file_then_404() {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_delete_file::router());
+    let r = t.router(ezshare_delete_file::ENDPOINT.router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     t.put_file("opsy", "old report.pdf", b"%PDF-1.7".to_vec())
         .await;
@@ -29,7 +29,7 @@ async fn deletes_the_callers_file_then_404() {
 #[tokio::test]
 async fn cannot_touch_another_users_file() {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_delete_file::router());
+    let r = t.router(ezshare_delete_file::ENDPOINT.router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     t.put_file("victim", "keep.pdf", b"%PDF-1.7".to_vec()).await;
     send(&r, delete("/ops/files/keep.pdf", Some(&bearer)))
@@ -41,7 +41,7 @@ async fn cannot_touch_another_users_file() {
 #[tokio::test]
 async fn invalid_names_are_400_and_wrong_callers_refused() {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_delete_file::router());
+    let r = t.router(ezshare_delete_file::ENDPOINT.router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     send(&r, delete("/ops/files/..", Some(&bearer)))
         .await

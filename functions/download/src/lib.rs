@@ -1,31 +1,39 @@
 //! `GET /client/files/{ops_username}/{file_name}`: a CLIENT gets a short-lived download link,
 //! as a 302 redirect or, with `Accept: application/json`, as JSON.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
-use ezshare_api::{ApiError, AppState, Route, existing_ops_user, no_store, path_error, wants_json};
+use ezshare_api::{
+    ApiError, AppState, Endpoint, Path, Route, RouterExt, Secrets, existing_ops_user, no_store,
+    wants_json,
+};
 use ezshare_auth::extract::ClientCaller;
 use ezshare_domain::{FileName, rfc3339};
 use http::header::LOCATION;
 use http::{HeaderMap, StatusCode};
 use serde_json::json;
 
-pub const ROUTES: &[Route] = &[("GET", "/client/files/{ops_username}/{file_name}")];
+const DOWNLOAD: Route = Route::get("/client/files/{ops_username}/{file_name}");
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/client/files/{ops_username}/{file_name}", get(download))
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "download",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[DOWNLOAD],
+    router,
+    secrets: Secrets::JwtSecret,
+};
+
+fn router() -> Router<AppState> {
+    Router::new().serve(DOWNLOAD, download)
 }
 
 async fn download(
     State(state): State<AppState>,
     ClientCaller(_caller): ClientCaller,
-    params: Result<Path<(String, String)>, PathRejection>,
+    Path((raw_owner, raw_name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Path((raw_owner, raw_name)) = params.map_err(path_error)?;
     let name = FileName::parse(&raw_name)?;
     let owner = existing_ops_user(&state, &raw_owner).await?;
     // moto (and S3 for a missing key) would hand out a link to nothing: check first.

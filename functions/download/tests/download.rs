@@ -11,7 +11,7 @@ async fn app() -> (TestApp, axum::Router, String) {
         ..Settings::default()
     })
     .await;
-    let r = t.router(ezshare_download::router());
+    let r = t.router(ezshare_download::ENDPOINT.router());
     t.create_user(UserType::Ops, "opsy").await;
     t.stores()
         .files

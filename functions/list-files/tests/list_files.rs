@@ -3,7 +3,7 @@ use ezshare_testkit::{TestApp, get, send};
 
 async fn app() -> (TestApp, axum::Router, String) {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_list_files::router());
+    let r = t.router(ezshare_list_files::ENDPOINT.router());
     t.create_user(UserType::Ops, "opsy").await;
     let bearer = t.bearer(UserType::Client, "cli").await;
     (t, r, bearer)

@@ -2,24 +2,31 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::{Json, Router};
-use ezshare_api::{ApiError, AppState, Fields, Route, no_store, wants_json};
+use ezshare_api::{
+    ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets, no_store, wants_json,
+};
 use ezshare_auth::password;
 use ezshare_domain::{UserType, Username, rfc3339};
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use serde_json::json;
 
-pub const ROUTES: &[Route] = &[("POST", "/ops/login"), ("POST", "/client/login")];
+const OPS_LOGIN: Route = Route::post("/ops/login");
+const CLIENT_LOGIN: Route = Route::post("/client/login");
 
-pub fn router() -> Router<AppState> {
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "login",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[OPS_LOGIN, CLIENT_LOGIN],
+    router,
+    secrets: Secrets::JwtSecret,
+};
+
+fn router() -> Router<AppState> {
     Router::new()
-        .route("/ops/login", post(|s, h, f| login(UserType::Ops, s, h, f)))
-        .route(
-            "/client/login",
-            post(|s, h, f| login(UserType::Client, s, h, f)),
-        )
+        .serve(OPS_LOGIN, |s, h, f| login(UserType::Ops, s, h, f))
+        .serve(CLIENT_LOGIN, |s, h, f| login(UserType::Client, s, h, f))
 }
 
 async fn login(

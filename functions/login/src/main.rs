@@ -1,5 +1,5 @@
 //! Lambda entry point of the login endpoint.
 #[tokio::main]
 async fn main() -> Result<(), ezshare_lambda::Error> {
-    ezshare_lambda::run(ezshare_login::router()).await
+    ezshare_lambda::run(ezshare_login::ENDPOINT).await
 }

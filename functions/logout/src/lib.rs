@@ -2,15 +2,26 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
-use ezshare_api::{ApiError, AppState, Route};
+use ezshare_api::{ApiError, AppState, Endpoint, Route, RouterExt, Secrets};
 use ezshare_auth::extract::AnyCaller;
 use http::StatusCode;
 
-pub const ROUTES: &[Route] = &[("POST", "/logout"), ("GET", "/logout")];
+const LOGOUT: Route = Route::post("/logout");
+/// As in the original Flask server.
+const LOGOUT_BY_GET: Route = Route::get(LOGOUT.path);
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/logout", post(logout).get(logout))
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "logout",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[LOGOUT, LOGOUT_BY_GET],
+    router,
+    secrets: Secrets::JwtSecret,
+};
+
+fn router() -> Router<AppState> {
+    Router::new()
+        .serve(LOGOUT, logout)
+        .serve(LOGOUT_BY_GET, logout)
 }
 
 async fn logout(

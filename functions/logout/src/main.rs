@@ -1,5 +1,5 @@
 //! Lambda entry point of the logout endpoint.
 #[tokio::main]
 async fn main() -> Result<(), ezshare_lambda::Error> {
-    ezshare_lambda::run(ezshare_logout::router()).await
+    ezshare_lambda::run(ezshare_logout::ENDPOINT).await
 }

@@ -5,7 +5,7 @@ use http::Request;
 
 async fn app() -> (TestApp, axum::Router) {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_logout::router());
+    let r = t.router(ezshare_logout::ENDPOINT.router());
     (t, r)
 }
 

@@ -2,17 +2,24 @@
 //! listing).
 
 use axum::extract::State;
-use axum::routing::get;
 use axum::{Json, Router};
 use ezshare_api::listing::{page_json, paging};
-use ezshare_api::{ApiError, AppState, QueryParams, Route};
+use ezshare_api::{ApiError, AppState, Endpoint, QueryParams, Route, RouterExt, Secrets};
 use ezshare_auth::extract::OpsCaller;
 use serde_json::Value;
 
-pub const ROUTES: &[Route] = &[("GET", "/ops/files")];
+const OWN_FILES: Route = Route::get("/ops/files");
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ops/files", get(own_files))
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "ops-files",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[OWN_FILES],
+    router,
+    secrets: Secrets::JwtSecret,
+};
+
+fn router() -> Router<AppState> {
+    Router::new().serve(OWN_FILES, own_files)
 }
 
 async fn own_files(

@@ -4,7 +4,7 @@ use ezshare_testkit::{TestApp, get, send};
 #[tokio::test]
 async fn lists_only_the_callers_files_with_paging() {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_ops_files::router());
+    let r = t.router(ezshare_ops_files::ENDPOINT.router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     for n in ["c.pdf", "a.pdf", "b.pdf"] {
         t.put_file("opsy", n, b"%PDF-1.7".to_vec()).await;
@@ -41,7 +41,7 @@ async fn lists_only_the_callers_files_with_paging() {
 #[tokio::test]
 async fn empty_for_a_new_user_and_bad_paging_is_400() {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_ops_files::router());
+    let r = t.router(ezshare_ops_files::ENDPOINT.router());
     let bearer = t.bearer(UserType::Ops, "fresh").await;
     assert_eq!(
         send(&r, get("/ops/files", Some(&bearer))).await.json()["files"],
@@ -55,7 +55,7 @@ async fn empty_for_a_new_user_and_bad_paging_is_400() {
 #[tokio::test]
 async fn client_token_is_403_and_no_token_401() {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_ops_files::router());
+    let r = t.router(ezshare_ops_files::ENDPOINT.router());
     let client = t.bearer(UserType::Client, "cli").await;
     send(&r, get("/ops/files", Some(&client)))
         .await

@@ -3,8 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
-use ezshare_api::{ApiError, AppState, Fields, Route};
+use ezshare_api::{ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets};
 use ezshare_auth::password;
 use ezshare_domain::{DisplayName, Email, Password, UserType, Username};
 use ezshare_store::{StoreError, UserRecord};
@@ -12,15 +11,22 @@ use http::StatusCode;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-pub const ROUTES: &[Route] = &[("POST", "/ops/signup"), ("POST", "/client/signup")];
+const OPS_SIGNUP: Route = Route::post("/ops/signup");
+const CLIENT_SIGNUP: Route = Route::post("/client/signup");
 
-pub fn router() -> Router<AppState> {
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "signup",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[OPS_SIGNUP, CLIENT_SIGNUP],
+    router,
+    // Signup issues no token, so it does not read the JWT secret (and its role may not).
+    secrets: Secrets::None,
+};
+
+fn router() -> Router<AppState> {
     Router::new()
-        .route("/ops/signup", post(|s, f| signup(UserType::Ops, s, f)))
-        .route(
-            "/client/signup",
-            post(|s, f| signup(UserType::Client, s, f)),
-        )
+        .serve(OPS_SIGNUP, |s, f| signup(UserType::Ops, s, f))
+        .serve(CLIENT_SIGNUP, |s, f| signup(UserType::Client, s, f))
 }
 
 /// What a signup asks for, parsed.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 async fn app() -> (TestApp, axum::Router) {
     let t = TestApp::new().await;
-    let r = t.router(ezshare_signup::router());
+    let r = t.router(ezshare_signup::ENDPOINT.router());
     (t, r)
 }
 

@@ -5,21 +5,27 @@ mod multipart;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::routing::post;
 use ezshare_api::listing::file_json;
-use ezshare_api::{ApiError, AppState, QueryParams, Route};
+use ezshare_api::{ApiError, AppState, Endpoint, QueryParams, Route, RouterExt, Secrets};
 use ezshare_auth::extract::OpsCaller;
 use ezshare_domain::{ContentType, FileName};
-use ezshare_store::StoreError;
 use http::StatusCode;
 use serde_json::Value;
 
 pub use multipart::{FILE_FIELD, ReceivedFile, receive_file};
 
-pub const ROUTES: &[Route] = &[("POST", "/ops/upload")];
+const UPLOAD: Route = Route::post("/ops/upload");
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ops/upload", post(upload))
+pub const ENDPOINT: Endpoint = Endpoint {
+    name: "upload",
+    package: env!("CARGO_PKG_NAME"),
+    routes: &[UPLOAD],
+    router,
+    secrets: Secrets::JwtSecret,
+};
+
+fn router() -> Router<AppState> {
+    Router::new().serve(UPLOAD, upload)
 }
 
 async fn upload(
@@ -38,10 +44,7 @@ async fn upload(
         .files
         .put_file(&caller.username, &name, &content_type, received.bytes, mode)
         .await
-        .map_err(|e| match e {
-            StoreError::AlreadyExists => ApiError::file_exists(&name),
-            e => e.into(),
-        })?;
+        .map_err(|e| ApiError::from_file_write(&name, e))?;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))
 }
 

@@ -10,7 +10,7 @@ async fn app_with_limit(limit: u64) -> (TestApp, axum::Router, String) {
         ..Settings::default()
     })
     .await;
-    let r = t.router(ezshare_upload::router());
+    let r = t.router(ezshare_upload::ENDPOINT.router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     (t, r, bearer)
 }
@@ -83,7 +83,7 @@ async fn other_parts_are_ignored_and_missing_type_defaults() {
         ..Settings::default()
     })
     .await;
-    let r = t.router(ezshare_upload::router());
+    let r = t.router(ezshare_upload::ENDPOINT.router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     let parts = [
         FilePart {

@@ -73,6 +73,14 @@ impl ApiError {
         )
     }
 
+    /// A failed write of the file `name`: a taken name is 409 `file_exists`.
+    pub fn from_file_write(name: &ezshare_domain::FileName, e: StoreError) -> Self {
+        match e {
+            StoreError::AlreadyExists => Self::file_exists(name),
+            e => e.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Invalid(_) | Self::MissingField { .. } | Self::BadRequest { .. } => {
@@ -145,7 +153,12 @@ impl From<PolicyError> for ApiError {
                 code: "unsupported_file_type",
                 message: reason,
             },
-            PolicyError::Source(e) => Self::Internal(format!("reading the file for its type: {e}")),
+            // A source backed by a store fails with the store's own error: an outage stays a
+            // 503, whatever layer it came through.
+            PolicyError::Source(e) => match e.into_inner().downcast::<StoreError>() {
+                Ok(store) => (*store).into(),
+                Err(other) => Self::Internal(format!("reading the file for its type: {other}")),
+            },
         }
     }
 }

@@ -4,8 +4,10 @@
 //! - [`ApiError`]: the one error type of the HTTP layer; every other layer's error is mapped
 //!   to a status and a JSON body here, and only here.
 //! - [`Fields`]: form fields from JSON, urlencoded or multipart bodies.
+//! - [`Endpoint`]: what an endpoint crate exports (routes, router, the secrets it needs).
 //! - [`finish`]: the layers and fallbacks every router gets (JSON 404/405, `nosniff`, tracing).
 
+mod endpoint;
 mod error;
 mod fields;
 mod finish;
@@ -16,17 +18,15 @@ mod query;
 mod settings;
 mod state;
 
+pub use endpoint::{Endpoint, Method, Route, RouterExt, Secrets};
 pub use error::ApiError;
 pub use fields::Fields;
 pub use finish::finish;
 pub use negotiate::{no_store, wants_json};
-pub use path::path_error;
+pub use path::Path;
 pub use query::QueryParams;
 pub use settings::{ConfigError, Settings};
 pub use state::AppState;
-
-/// One route of an endpoint: `(method, path)` in the syntax axum and API Gateway share.
-pub type Route = (&'static str, &'static str);
 
 /// Finds an OPS user named in a path, or answers 404 `unknown_ops_user` (also for a name
 /// that could never exist).

@@ -1,6 +1,6 @@
 //! Content detection: what a file is, judged only by its bytes.
 
-use crate::policy::rejected;
+use crate::error::rejected;
 use crate::zip_dir::{self, Directory};
 use crate::{ByteSource, FileType, PolicyError};
 

@@ -54,13 +54,15 @@
 //! A [`PolicyError::Source`] is not a rejection: the bytes could not be read.
 
 mod detect;
+mod error;
 mod file_type;
 mod policy;
 mod source;
 mod zip_dir;
 
+pub use error::PolicyError;
 pub use file_type::FileType;
-pub use policy::{FileTypePolicy, PolicyError};
+pub use policy::FileTypePolicy;
 pub use source::{ByteSource, Counted, LocalFile, SourceError};
 
 /// Limits on what a decision reads, exposed for documentation and callers' budgets.

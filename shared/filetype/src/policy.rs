@@ -3,24 +3,8 @@ use std::str::FromStr;
 
 use ezshare_domain::{FileName, ValidationError};
 
-use crate::{ByteSource, FileType, SourceError, detect};
-
-/// Why a file was not accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum PolicyError {
-    /// The file breaks the policy. `reason` is safe to show to the uploader.
-    #[error("file rejected: {reason}")]
-    Rejected { reason: String },
-    /// The bytes could not be read; says nothing about the file.
-    #[error(transparent)]
-    Source(#[from] SourceError),
-}
-
-pub(crate) fn rejected(reason: impl Into<String>) -> PolicyError {
-    PolicyError::Rejected {
-        reason: reason.into(),
-    }
-}
+use crate::error::rejected;
+use crate::{ByteSource, FileType, PolicyError, detect};
 
 /// Which file types may be uploaded: an allowlist, or `*` for anything.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,6 +16,11 @@ impl SourceError {
     pub fn new(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self(err.into())
     }
+
+    /// The error the source failed with, for callers that know its type (downcast it).
+    pub fn into_inner(self) -> Box<dyn std::error::Error + Send + Sync> {
+        self.0
+    }
 }
 
 impl From<std::io::Error> for SourceError {

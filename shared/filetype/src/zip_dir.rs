@@ -7,7 +7,7 @@ use std::io::Read;
 
 use bytes::Bytes;
 
-use crate::policy::rejected;
+use crate::error::rejected;
 use crate::{ByteSource, PolicyError};
 
 /// Most central-directory entries an archive may declare.

@@ -1,7 +1,5 @@
-use ezshare_api::{ConfigError, Settings};
+use ezshare_api::{ConfigError, Secrets, Settings};
 use ezshare_store::aws::AwsNames;
-
-use crate::Needs;
 
 pub const USERS_TABLE: &str = "USERS_TABLE";
 pub const SESSIONS_TABLE: &str = "SESSIONS_TABLE";
@@ -32,7 +30,8 @@ pub enum SecretSource {
     SecretsManager { arn: String },
     /// The value itself, for local runs only (`serve --backend aws`, `cargo lambda watch`).
     Inline(String),
-    /// The endpoint needs no secret (see [`Needs::NoTokens`]).
+    /// The endpoint reads no secret ([`Secrets::None`]); its state holds a random throwaway
+    /// key, so any accidental use of tokens fails closed.
     None,
 }
 
@@ -47,7 +46,7 @@ pub struct AwsConfig {
 impl AwsConfig {
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
-        needs: Needs,
+        secrets: Secrets,
     ) -> Result<Self, ConfigError> {
         let required = |name: &'static str| {
             lookup(name)
@@ -60,15 +59,15 @@ impl AwsConfig {
             sessions_table: required(SESSIONS_TABLE)?,
             bucket: required(FILES_BUCKET)?,
         };
-        let secret = match (needs, lookup(JWT_SECRET_ARN), lookup(JWT_SECRET)) {
-            (Needs::NoTokens, _, _) => SecretSource::None,
-            (Needs::Tokens, Some(arn), _) if !arn.trim().is_empty() => {
+        let secret = match (secrets, lookup(JWT_SECRET_ARN), lookup(JWT_SECRET)) {
+            (Secrets::None, _, _) => SecretSource::None,
+            (Secrets::JwtSecret, Some(arn), _) if !arn.trim().is_empty() => {
                 SecretSource::SecretsManager {
                     arn: arn.trim().to_owned(),
                 }
             }
-            (Needs::Tokens, _, Some(value)) => SecretSource::Inline(value),
-            (Needs::Tokens, _, None) => {
+            (Secrets::JwtSecret, _, Some(value)) => SecretSource::Inline(value),
+            (Secrets::JwtSecret, _, None) => {
                 return Err(ConfigError::new(
                     JWT_SECRET_ARN,
                     "is required (or JWT_SECRET for local runs) but neither is set",
@@ -88,12 +87,12 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config(pairs: &[(&str, &str)], needs: Needs) -> Result<AwsConfig, ConfigError> {
+    fn config(pairs: &[(&str, &str)], secrets: Secrets) -> Result<AwsConfig, ConfigError> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        AwsConfig::from_lookup(|k| map.get(k).cloned(), needs)
+        AwsConfig::from_lookup(|k| map.get(k).cloned(), secrets)
     }
 
     const BASE: &[(&str, &str)] = &[
@@ -110,7 +109,7 @@ mod tests {
             "arn:aws:secretsmanager:eu-west-1:1:secret:x",
         ));
         pairs.push((JWT_SECRET, "ignored-when-an-arn-is-set-xxxxxxxxxxx"));
-        let c = config(&pairs, Needs::Tokens).unwrap();
+        let c = config(&pairs, Secrets::JwtSecret).unwrap();
         assert_eq!(c.names.users_table, "users");
         assert_eq!(c.names.bucket, "bucket");
         assert!(matches!(c.secret, SecretSource::SecretsManager { .. }));
@@ -124,17 +123,17 @@ mod tests {
                 .copied()
                 .filter(|(k, _)| *k != missing)
                 .collect();
-            let err = config(&pairs, Needs::NoTokens).unwrap_err();
+            let err = config(&pairs, Secrets::None).unwrap_err();
             assert_eq!(err.setting, missing);
         }
     }
 
     #[test]
     fn a_secret_is_required_only_when_tokens_are() {
-        let err = config(BASE, Needs::Tokens).unwrap_err();
+        let err = config(BASE, Secrets::JwtSecret).unwrap_err();
         assert_eq!(err.setting, JWT_SECRET_ARN);
         assert_eq!(
-            config(BASE, Needs::NoTokens).unwrap().secret,
+            config(BASE, Secrets::None).unwrap().secret,
             SecretSource::None
         );
     }
@@ -144,7 +143,7 @@ mod tests {
         let mut pairs = BASE.to_vec();
         pairs.push(("MAX_UPLOAD_BYTES", "zero"));
         assert_eq!(
-            config(&pairs, Needs::NoTokens).unwrap_err().setting,
+            config(&pairs, Secrets::None).unwrap_err().setting,
             "MAX_UPLOAD_BYTES"
         );
     }

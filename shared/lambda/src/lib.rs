@@ -5,8 +5,7 @@
 mod config;
 mod secret;
 
-use axum::Router;
-use ezshare_api::{AppState, ConfigError};
+use ezshare_api::{AppState, ConfigError, Endpoint, Secrets};
 use ezshare_store::aws::AwsBackend;
 
 pub use config::{AwsConfig, SecretSource, VARIABLES};
@@ -32,19 +31,9 @@ impl StartupError {
     }
 }
 
-/// Which secrets an endpoint needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Needs {
-    /// Issues or verifies tokens: the JWT secret is read at cold start.
-    Tokens,
-    /// Never touches tokens (signup): no secret is read, and no permission to read it is
-    /// needed. Its state holds a random throwaway key, so any accidental use fails closed.
-    NoTokens,
-}
-
 /// Builds the state from the standard AWS environment and the ezshare variables.
-pub async fn state_from_env(needs: Needs) -> Result<AppState, StartupError> {
-    state_from_config(AwsConfig::from_lookup(|k| std::env::var(k).ok(), needs)?).await
+pub async fn state_from_env(secrets: Secrets) -> Result<AppState, StartupError> {
+    state_from_config(AwsConfig::from_lookup(|k| std::env::var(k).ok(), secrets)?).await
 }
 
 /// Builds the state from a configuration and the standard AWS environment (credentials,
@@ -56,22 +45,18 @@ pub async fn state_from_config(config: AwsConfig) -> Result<AppState, StartupErr
     Ok(AppState::new(backend.stores(), &secret, config.settings))
 }
 
-/// The Lambda entry point of an endpoint: state once, then one router call per event.
-pub async fn run(routes: Router<AppState>) -> Result<(), Error> {
-    run_with(routes, Needs::Tokens).await
-}
-
-/// Like [`run`], for an endpoint that declares what it needs.
-pub async fn run_with(routes: Router<AppState>, needs: Needs) -> Result<(), Error> {
+/// The Lambda entry point of an endpoint: state once (reading only the secrets the endpoint
+/// declares), then one router call per event.
+pub async fn run(endpoint: Endpoint) -> Result<(), Error> {
     init_json_logs();
-    let state = match state_from_env(needs).await {
+    let state = match state_from_env(endpoint.secrets).await {
         Ok(state) => state,
         Err(e) => {
             tracing::error!(setting = e.setting(), error = %e, "cold start failed");
             return Err(e.into());
         }
     };
-    lambda_http::run(ezshare_api::finish(routes, state)).await
+    lambda_http::run(ezshare_api::finish(endpoint.router(), state)).await
 }
 
 /// Structured JSON logs, one object per line, as CloudWatch Logs Insights likes them. The

@@ -5,6 +5,7 @@
 //! presigned download). Every adapter implements the same semantics and passes the same
 //! [`conformance`] suite.
 
+mod cursor;
 mod error;
 mod files;
 mod sessions;

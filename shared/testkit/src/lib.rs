@@ -9,7 +9,7 @@ use axum::Router;
 use ezshare_api::{AppState, Settings};
 use ezshare_auth::{JwtSecret, password};
 use ezshare_domain::{FileName, Password, UserType, Username};
-use ezshare_store::embedded::{DownloadSigner, EmbeddedBackend};
+use ezshare_store::embedded::{EmbeddedBackend, UrlSigner};
 use ezshare_store::{Stores, UserRecord};
 use time::OffsetDateTime;
 
@@ -37,7 +37,7 @@ impl TestApp {
         let backend = EmbeddedBackend::open(
             dir.path(),
             "http://127.0.0.1:9",
-            DownloadSigner::derive_from(SECRET),
+            UrlSigner::derive_from(SECRET),
         )
         .await
         .expect("embedded backend opens");
@@ -54,9 +54,36 @@ impl TestApp {
         &self.state.stores
     }
 
-    /// The endpoint's routes made servable exactly as in production.
+    /// The endpoint's routes made servable exactly as in production, beside the local
+    /// server's signed-link routes (so links the endpoint hands out can be followed).
     pub fn router(&self, routes: Router<AppState>) -> Router {
-        ezshare_api::finish(routes, self.state.clone())
+        ezshare_api::finish(routes.merge(self.local_routes()), self.state.clone())
+    }
+
+    fn local_routes(&self) -> Router<AppState> {
+        ezshare_local_routes::routes(self.backend.files.clone(), self.backend.staging.clone())
+    }
+
+    /// Sends a request to a URL of the local server (a signed link), through its real route.
+    async fn follow(
+        &self,
+        url: &str,
+        request: http::request::Builder,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let path = url
+            .find("/_local/")
+            .map(|at| &url[at..])
+            .unwrap_or_else(|| panic!("not a local signed link: {url}"));
+        let router = self.router(Router::new());
+        send(
+            &router,
+            request
+                .uri(path)
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await
     }
 
     /// Stores a user with [`PASSWORD`] (really hashed), bypassing the signup endpoint.
@@ -114,65 +141,35 @@ impl TestApp {
             .presign_download(&owner, &name, std::time::Duration::from_secs(60))
             .await
             .unwrap();
-        let query = link.url.split_once('?').unwrap().1;
-        let param = |k: &str| {
-            query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
-                .unwrap()
-                .to_owned()
-        };
-        let found = self
-            .backend
-            .files
-            .open_signed(
-                owner.as_str(),
-                name.as_str(),
-                param("expires").parse().unwrap(),
-                &param("sig"),
-                OffsetDateTime::now_utc(),
-            )
-            .await
-            .expect("our own signature verifies")
-            .unwrap()?;
-        Some(tokio::fs::read(found.path).await.unwrap())
+        let got = self
+            .follow(&link.url, http::Request::builder().method("GET"), vec![])
+            .await;
+        match got.status.as_u16() {
+            200 => Some(got.body.to_vec()),
+            404 => None,
+            _ => panic!("our own download link fails: {}", got.text()),
+        }
     }
 
     /// Sends `body` to the upload URL of a `POST /ops/uploads` answer, as a client's PUT to the
-    /// local server would (same parsing, same checks); `content_type` as the client sends it.
+    /// local server would; `content_type` as the client sends it. `Err`: the route's answer.
     pub async fn deliver(
         &self,
         created: &serde_json::Value,
         content_type: &str,
         body: Vec<u8>,
-    ) -> Result<(), ezshare_store::embedded::ReceiveError> {
+    ) -> Result<(), TestResponse> {
         let url = created["upload_url"].as_str().expect("upload_url");
-        let (path, query) = url.split_once('?').unwrap();
-        let mut segments = path.rsplit('/');
-        let (id, owner) = (segments.next().unwrap(), segments.next().unwrap());
-        let param = |k: &str| {
-            query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let len = body.len() as u64;
-        let stream =
-            futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(body))]);
-        self.backend
-            .staging
-            .receive_upload(
-                owner,
-                id,
-                param("expires").parse().unwrap_or(0),
-                &param("sig"),
-                OffsetDateTime::now_utc(),
-                Some(len),
-                Some(content_type),
-                stream,
-            )
-            .await
+        let request = http::Request::builder()
+            .method("PUT")
+            .header("content-type", content_type)
+            .header("content-length", body.len());
+        let got = self.follow(url, request, body).await;
+        if got.status == http::StatusCode::OK {
+            Ok(())
+        } else {
+            Err(got)
+        }
     }
 
     /// A new session for an existing user.

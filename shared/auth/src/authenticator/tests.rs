@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use ezshare_store::embedded::{DownloadSigner, EmbeddedBackend};
+use ezshare_store::embedded::{EmbeddedBackend, UrlSigner};
 
 use super::*;
 
@@ -12,7 +12,7 @@ struct Fixture {
 
 async fn fixture_with(ttl: Duration) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let backend = EmbeddedBackend::open(dir.path(), "http://x", DownloadSigner::derive_from(b"k"))
+    let backend = EmbeddedBackend::open(dir.path(), "http://x", UrlSigner::derive_from(b"k"))
         .await
         .unwrap();
     let sessions: Arc<dyn SessionStore> = backend.sessions.clone();

@@ -1,18 +1,16 @@
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::operation::put_object::PutObjectError;
-use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
 use bytes::Bytes;
 use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username};
 use time::OffsetDateTime;
 
-use super::cursor;
-use super::errors::{status_of, store_error};
+use super::errors::{name_taken, status_of, store_error};
+use super::presign;
 use super::schema::bucket::{file_key, owner_prefix};
+use crate::cursor;
 use crate::{
     FilePage, FileStore, FileSummary, PresignedDownload, StoreError, StoredFile, WriteMode,
 };
@@ -146,16 +144,7 @@ impl FileStore for S3Files {
         name: &FileName,
         ttl: Duration,
     ) -> Result<PresignedDownload, StoreError> {
-        // Signed times have whole seconds; start on one so expires_at is exactly the URL's.
-        let start = OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .map_err(StoreError::internal)?;
-        let expires_at = start + Duration::from_secs(ttl.as_secs());
-        let config = PresigningConfig::builder()
-            .start_time(SystemTime::from(start))
-            .expires_in(ttl)
-            .build()
-            .map_err(StoreError::internal)?;
+        let (config, expires_at) = presign::valid_for(ttl)?;
         let request = self
             .client
             .get_object()
@@ -199,15 +188,6 @@ impl FileStore for S3Files {
             .map_err(|e| store_error("DeleteObject", e))?;
         Ok(true)
     }
-}
-
-/// 412 PreconditionFailed: the key exists. 409 ConditionalRequestConflict: a racing
-/// conditional write to the key is in flight; it wins or fails, this one gets no name.
-fn name_taken(e: &SdkError<PutObjectError>) -> bool {
-    status_of(e) == Some(412)
-        || e.as_service_error()
-            .and_then(|s| s.code())
-            .is_some_and(|c| c == "ConditionalRequestConflict")
 }
 
 fn size_of(len: Option<i64>) -> Result<u64, StoreError> {

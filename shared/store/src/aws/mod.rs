@@ -4,10 +4,10 @@
 //! The table and key layout is fixed in [`schema`]; [`bootstrap`] creates what is missing.
 
 mod bootstrap;
-mod cursor;
 mod errors;
 mod files;
 mod item;
+mod presign;
 pub mod schema;
 mod sessions;
 mod staging;

@@ -1,17 +1,15 @@
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadError;
-use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
 use ezshare_domain::{ContentType, FileName, UploadId, Username};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use time::OffsetDateTime;
 
-use super::errors::{status_of, store_error};
+use super::errors::{name_taken, status_of, store_error};
+use super::presign;
 use super::schema::bucket::{STAGED_NAME_METADATA, STAGED_SIZE_METADATA, file_key, staged_key};
 use crate::{
     PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
@@ -38,14 +36,7 @@ impl UploadStaging for S3Staging {
         intent: &UploadIntent,
         ttl: Duration,
     ) -> Result<PresignedUpload, StoreError> {
-        let start = OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .map_err(StoreError::internal)?;
-        let config = PresigningConfig::builder()
-            .start_time(SystemTime::from(start))
-            .expires_in(ttl)
-            .build()
-            .map_err(StoreError::internal)?;
+        let (config, expires_at) = presign::valid_for(ttl)?;
         let size = i64::try_from(intent.size).map_err(StoreError::internal)?;
         // Length, type and metadata become signed headers: S3 refuses a PUT that differs.
         let request = self
@@ -71,7 +62,7 @@ impl UploadStaging for S3Staging {
             url: request.uri().to_owned(),
             method: "PUT",
             headers,
-            expires_at: start + Duration::from_secs(ttl.as_secs()),
+            expires_at,
         })
     }
 
@@ -269,11 +260,4 @@ impl S3Staging {
             Err(e) => Err(store_error("CompleteMultipartUpload", e)),
         }
     }
-}
-
-fn name_taken(e: &SdkError<CompleteMultipartUploadError>) -> bool {
-    status_of(e) == Some(412)
-        || e.as_service_error()
-            .and_then(|s| s.code())
-            .is_some_and(|c| c == "ConditionalRequestConflict")
 }

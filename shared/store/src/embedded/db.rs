@@ -79,12 +79,22 @@ impl Db {
     }
 }
 
-pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {
-    matches!(
-        err,
-        rusqlite::Error::SqliteFailure(e, _)
-            if e.code == rusqlite::ErrorCode::ConstraintViolation
-    )
+/// Runs an `INSERT` whose primary key decides between racing writers: a taken key is
+/// [`StoreError::AlreadyExists`], and nothing changes.
+pub(crate) fn insert_unique(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<(), StoreError> {
+    match conn.execute(sql, params) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(StoreError::AlreadyExists)
+        }
+        Err(e) => Err(StoreError::internal(e)),
+    }
 }
 
 pub(crate) fn to_unix(at: OffsetDateTime) -> i64 {

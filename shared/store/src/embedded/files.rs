@@ -1,39 +1,27 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
-use tokio::io::AsyncWriteExt;
 
-use super::db::{Db, from_unix, is_unique_violation, parse_stored, to_unix};
-use super::signing::{DOWNLOAD_ROUTE_PREFIX, DownloadSigner, SignatureError};
+use super::blobs::Blobs;
+use super::db::{Db, from_unix, insert_unique, parse_stored, to_unix};
+use super::signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 use crate::{
-    FilePage, FileStore, FileSummary, PresignedDownload, StoreError, StoredFile, WriteMode,
+    FilePage, FileStore, FileSummary, PresignedDownload, StoreError, StoredFile, WriteMode, cursor,
 };
 
-const DOWNLOAD_PURPOSE: &str = "download";
-
-/// RFC 3986 unreserved characters stay as they are in a path segment; all else is encoded.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// File metadata in SQLite, bytes in `blobs/<random id>`. A blob's path never derives from
-/// the file's name, so no name can reach outside the folder.
+/// File metadata in SQLite, bytes in [`Blobs`].
 pub struct EmbeddedFiles {
     db: Db,
-    blob_dir: PathBuf,
+    blobs: Arc<Blobs>,
     public_url: String,
-    signer: DownloadSigner,
+    signer: UrlSigner,
 }
 
 /// A verified download: the file's metadata and where its bytes are.
@@ -43,45 +31,25 @@ pub struct SignedDownload {
     pub path: PathBuf,
 }
 
+/// Why a signed download link gives no file.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    /// The link was good, but the file has been deleted since.
+    #[error("the file no longer exists")]
+    Gone,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 impl EmbeddedFiles {
-    pub(crate) fn new(db: Db, blob_dir: PathBuf, public_url: &str, signer: DownloadSigner) -> Self {
+    pub(crate) fn new(db: Db, blobs: Arc<Blobs>, public_url: &str, signer: UrlSigner) -> Self {
         Self {
             db,
-            blob_dir,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            blobs,
+            public_url: public_url.to_owned(),
             signer,
-        }
-    }
-
-    fn blob_path(&self, blob: &str) -> PathBuf {
-        self.blob_dir.join(blob)
-    }
-
-    /// Writes bytes to a fresh blob; the `.tmp` rename makes a blob whole or absent.
-    async fn write_blob(&self, body: &[u8]) -> Result<String, StoreError> {
-        let blob = ezshare_domain::UploadId::generate().to_string();
-        let tmp = self.blob_path(&format!("{blob}.tmp"));
-        let mut f = tokio::fs::File::create(&tmp)
-            .await
-            .map_err(StoreError::internal)?;
-        let written = async {
-            f.write_all(body).await?;
-            f.sync_all().await
-        }
-        .await;
-        if let Err(e) = written {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(StoreError::internal(e));
-        }
-        tokio::fs::rename(&tmp, self.blob_path(&blob))
-            .await
-            .map_err(StoreError::internal)?;
-        Ok(blob)
-    }
-
-    async fn remove_blob(&self, blob: &str) {
-        if let Err(e) = tokio::fs::remove_file(self.blob_path(blob)).await {
-            tracing::warn!(blob, error = %e, "could not remove blob");
         }
     }
 
@@ -99,42 +67,29 @@ impl EmbeddedFiles {
                 rows.collect::<Result<_, _>>().map_err(StoreError::internal)
             })
             .await?;
-        let mut removed = 0;
-        let mut dir = tokio::fs::read_dir(&self.blob_dir)
-            .await
-            .map_err(StoreError::internal)?;
-        while let Some(entry) = dir.next_entry().await.map_err(StoreError::internal)? {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !referenced.contains(&name) && entry.file_type().await.is_ok_and(|t| t.is_file()) {
-                let _ = tokio::fs::remove_file(entry.path()).await;
-                removed += 1;
-            }
-        }
-        Ok(removed)
+        self.blobs.sweep(&referenced).await
     }
 
-    /// Checks a signed download URL's parts and finds the file's bytes. `None`: the signature
-    /// was good but the file is gone.
+    /// Checks a signed download link and finds the file's bytes.
     pub async fn open_signed(
         &self,
-        owner: &str,
-        name: &str,
-        expires: i64,
-        signature: &str,
+        link: &SignedLink,
         now: OffsetDateTime,
-    ) -> Result<Result<Option<SignedDownload>, StoreError>, SignatureError> {
-        self.signer
-            .verify(DOWNLOAD_PURPOSE, owner, name, expires, signature, now)?;
+    ) -> Result<SignedDownload, OpenError> {
+        if link.purpose != LinkPurpose::Download {
+            return Err(LinkError::Invalid.into());
+        }
+        self.signer.verify(link, now)?;
         // A valid signature was made over parsed values, so these parse too.
-        let (Ok(owner), Ok(name)) = (Username::parse(owner), FileName::parse(name)) else {
-            return Err(SignatureError::Invalid);
+        let (Ok(owner), Ok(name)) = (Username::parse(&link.owner), FileName::parse(&link.subject))
+        else {
+            return Err(LinkError::Invalid.into());
         };
-        Ok(self.find(&owner, &name).await.map(|found| {
-            found.map(|(file, blob)| SignedDownload {
-                file,
-                path: self.blob_path(&blob),
-            })
-        }))
+        let (file, blob) = self.find(&owner, &name).await?.ok_or(OpenError::Gone)?;
+        Ok(SignedDownload {
+            file,
+            path: self.blobs.path(&blob),
+        })
     }
 
     async fn find(
@@ -198,7 +153,8 @@ pub(super) fn insert_file_row(
         WriteMode::CreateNew => "INSERT INTO files",
         WriteMode::Overwrite => "INSERT OR REPLACE INTO files",
     };
-    let inserted = tx.execute(
+    insert_unique(
+        tx,
         &format!(
             "{verb} (owner, name, size, content_type, uploaded_at, blob)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
@@ -211,12 +167,8 @@ pub(super) fn insert_file_row(
             to_unix(file.uploaded_at),
             blob,
         ],
-    );
-    match inserted {
-        Ok(_) => Ok(replaced),
-        Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
-        Err(e) => Err(StoreError::internal(e)),
-    }
+    )?;
+    Ok(replaced)
 }
 
 #[async_trait]
@@ -229,10 +181,11 @@ impl FileStore for EmbeddedFiles {
         body: Bytes,
         mode: WriteMode,
     ) -> Result<StoredFile, StoreError> {
-        let blob = self.write_blob(&body).await?;
+        let size = body.len() as u64;
+        let blob = self.blobs.write(body).await?;
         let file = StoredFile {
             name: name.clone(),
-            size: body.len() as u64,
+            size,
             content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),
         };
@@ -249,12 +202,12 @@ impl FileStore for EmbeddedFiles {
         match committed {
             Ok(replaced) => {
                 if let Some(old) = replaced {
-                    self.remove_blob(&old).await;
+                    self.blobs.remove(&old).await;
                 }
                 Ok(file)
             }
             Err(e) => {
-                self.remove_blob(&blob).await;
+                self.blobs.remove(&blob).await;
                 Err(e)
             }
         }
@@ -274,15 +227,9 @@ impl FileStore for EmbeddedFiles {
         cursor: Option<&Cursor>,
         limit: PageLimit,
     ) -> Result<FilePage, StoreError> {
-        // The cursor is the last name of the previous page, base64url-encoded.
         let after = match cursor {
             None => String::new(),
-            Some(c) => URL_SAFE_NO_PAD
-                .decode(c.as_str())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .filter(|s| FileName::parse(s).is_ok())
-                .ok_or(StoreError::InvalidCursor)?,
+            Some(c) => cursor::decode(c)?.to_string(),
         };
         let owner = owner.to_string();
         let limit = limit.get() as usize;
@@ -324,7 +271,7 @@ impl FileStore for EmbeddedFiles {
         let next_cursor = more
             .then(|| files.last())
             .flatten()
-            .map(|last| Cursor::from_store(URL_SAFE_NO_PAD.encode(last.name.as_str())));
+            .map(|last| cursor::encode(&last.name));
         Ok(FilePage { files, next_cursor })
     }
 
@@ -334,20 +281,15 @@ impl FileStore for EmbeddedFiles {
         name: &FileName,
         ttl: Duration,
     ) -> Result<PresignedDownload, StoreError> {
-        let expires_at = OffsetDateTime::now_utc() + ttl;
-        let expires = expires_at.unix_timestamp();
-        let sig = self
-            .signer
-            .sign(DOWNLOAD_PURPOSE, owner.as_str(), name.as_str(), expires);
-        let url = format!(
-            "{}{DOWNLOAD_ROUTE_PREFIX}/{}/{}?expires={expires}&sig={sig}",
-            self.public_url,
-            owner,
-            utf8_percent_encode(name.as_str(), PATH_SEGMENT),
+        let link = self.signer.sign(
+            LinkPurpose::Download,
+            owner.as_str(),
+            name.as_str(),
+            OffsetDateTime::now_utc() + ttl,
         );
         Ok(PresignedDownload {
-            url,
-            expires_at: from_unix(expires)?,
+            url: link.url(&self.public_url),
+            expires_at: from_unix(link.expires)?,
         })
     }
 
@@ -367,7 +309,7 @@ impl FileStore for EmbeddedFiles {
             .await?;
         match blob {
             Some(blob) => {
-                self.remove_blob(&blob).await;
+                self.blobs.remove(&blob).await;
                 Ok(true)
             }
             None => Ok(false),

@@ -3,6 +3,7 @@
 //!
 //! Everything lives under one data directory and survives restarts.
 
+mod blobs;
 mod db;
 mod files;
 mod sessions;
@@ -13,13 +14,14 @@ mod users;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use files::{EmbeddedFiles, SignedDownload};
+pub use files::{EmbeddedFiles, OpenError, SignedDownload};
 pub use sessions::EmbeddedSessions;
-pub use signing::{DOWNLOAD_ROUTE_PREFIX, DownloadSigner, SignatureError};
-pub use staging::{EmbeddedStaging, ReceiveError, UPLOAD_ROUTE_PREFIX};
+pub use signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
+pub use staging::{EmbeddedStaging, ReceiveError, UploadDelivery};
 pub use users::EmbeddedUsers;
 
 use crate::{StoreError, Stores};
+use blobs::Blobs;
 use db::Db;
 
 /// Opens (creating if needed) the embedded backend under `data_dir`.
@@ -31,12 +33,12 @@ pub struct EmbeddedBackend {
 }
 
 impl EmbeddedBackend {
-    /// `public_url` is where the server that mounts the download route is reachable
-    /// (e.g. `http://127.0.0.1:3000`); `signer` signs download URLs.
+    /// `public_url` is where the server that mounts the signed-link routes is reachable
+    /// (e.g. `http://127.0.0.1:3000`); `signer` signs those links.
     pub async fn open(
         data_dir: &Path,
         public_url: &str,
-        signer: DownloadSigner,
+        signer: UrlSigner,
     ) -> Result<Self, StoreError> {
         let data_dir: PathBuf = data_dir.to_owned();
         let blob_dir = data_dir.join("blobs");
@@ -47,9 +49,11 @@ impl EmbeddedBackend {
                 .map_err(StoreError::internal)?;
         }
         let db = Db::open(data_dir.join("ezshare.sqlite3")).await?;
-        let files = EmbeddedFiles::new(db.clone(), blob_dir.clone(), public_url, signer.clone());
+        let public_url = public_url.trim_end_matches('/');
+        let blobs = Arc::new(Blobs::new(blob_dir));
+        let files = EmbeddedFiles::new(db.clone(), blobs.clone(), public_url, signer.clone());
         files.sweep_orphan_blobs().await?;
-        let staging = EmbeddedStaging::new(db.clone(), staging_dir, blob_dir, public_url, signer);
+        let staging = EmbeddedStaging::new(db.clone(), staging_dir, blobs, public_url, signer);
         Ok(Self {
             users: Arc::new(EmbeddedUsers::new(db.clone())),
             sessions: Arc::new(EmbeddedSessions::new(db)),

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use ezshare_domain::{SessionId, UserType, Username};
 use rusqlite::{OptionalExtension, params};
 
-use super::db::{Db, from_unix, is_unique_violation, parse_stored, to_unix};
+use super::db::{Db, from_unix, insert_unique, parse_stored, to_unix};
 use crate::{SessionRecord, SessionStore, StoreError};
 
 pub struct EmbeddedSessions {
@@ -34,7 +34,8 @@ impl SessionStore for EmbeddedSessions {
         let s = session.clone();
         self.db
             .call(move |conn| {
-                let inserted = conn.execute(
+                insert_unique(
+                    conn,
                     "INSERT INTO sessions (id, user_type, username, created_at, expires_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
@@ -44,12 +45,7 @@ impl SessionStore for EmbeddedSessions {
                         to_unix(s.created_at),
                         to_unix(s.expires_at),
                     ],
-                );
-                match inserted {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
-                    Err(e) => Err(StoreError::internal(e)),
-                }
+                )
             })
             .await
     }

@@ -3,33 +3,30 @@
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use ezshare_domain::{ContentType, FileName, UploadId, Username};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::db::{Db, from_unix, is_unique_violation, parse_stored, to_unix};
+use super::blobs::{Blobs, WriteError, write_whole};
+use super::db::{Db, from_unix, insert_unique, parse_stored, to_unix};
 use super::files::insert_file_row;
-use super::signing::{DownloadSigner, SignatureError};
+use super::signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 use crate::{
     PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
 };
-
-const UPLOAD_PURPOSE: &str = "upload";
-
-/// The path under which the local server receives direct uploads.
-pub const UPLOAD_ROUTE_PREFIX: &str = "/_local/upload";
 
 /// Why a direct upload's bytes were refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
     #[error(transparent)]
-    Signature(#[from] SignatureError),
+    Link(#[from] LinkError),
     #[error("no such upload")]
     NotFound,
     #[error("the upload must be exactly {expected} bytes")]
@@ -40,12 +37,20 @@ pub enum ReceiveError {
     Store(#[from] StoreError),
 }
 
+/// A direct upload's bytes as the local server's PUT route received them.
+pub struct UploadDelivery<S> {
+    pub link: SignedLink,
+    pub content_length: Option<u64>,
+    pub content_type: Option<String>,
+    pub body: S,
+}
+
 pub struct EmbeddedStaging {
     db: Db,
     staging_dir: PathBuf,
-    blob_dir: PathBuf,
+    blobs: Arc<Blobs>,
     public_url: String,
-    signer: DownloadSigner,
+    signer: UrlSigner,
 }
 
 struct StagedRow {
@@ -59,15 +64,15 @@ impl EmbeddedStaging {
     pub(crate) fn new(
         db: Db,
         staging_dir: PathBuf,
-        blob_dir: PathBuf,
+        blobs: Arc<Blobs>,
         public_url: &str,
-        signer: DownloadSigner,
+        signer: UrlSigner,
     ) -> Self {
         Self {
             db,
             staging_dir,
-            blob_dir,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            blobs,
+            public_url: public_url.to_owned(),
             signer,
         }
     }
@@ -99,64 +104,50 @@ impl EmbeddedStaging {
             .await
     }
 
-    /// Receives the bytes of a direct upload from the local server's PUT route. The URL's
+    /// Receives the bytes of a direct upload from the local server's PUT route. The link's
     /// signature, the declared length and type must all match the intent; the body must carry
     /// exactly the announced size.
-    #[allow(clippy::too_many_arguments)]
     pub async fn receive_upload<S, E>(
         &self,
-        owner: &str,
-        id: &str,
-        expires: i64,
-        signature: &str,
+        delivery: UploadDelivery<S>,
         now: OffsetDateTime,
-        content_length: Option<u64>,
-        content_type: Option<&str>,
-        mut body: S,
     ) -> Result<(), ReceiveError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        self.signer
-            .verify(UPLOAD_PURPOSE, owner, id, expires, signature, now)?;
+        let UploadDelivery {
+            link,
+            content_length,
+            content_type,
+            body,
+        } = delivery;
+        if link.purpose != LinkPurpose::Upload {
+            return Err(LinkError::Invalid.into());
+        }
+        self.signer.verify(&link, now)?;
+        let (owner, id) = (link.owner.as_str(), link.subject.as_str());
         let row = self.row(owner, id).await?.ok_or(ReceiveError::NotFound)?;
         if content_length != Some(row.size) {
             return Err(ReceiveError::SizeMismatch { expected: row.size });
         }
-        if content_type.map(str::trim) != Some(row.content_type.as_str()) {
+        if content_type.as_deref().map(str::trim) != Some(row.content_type.as_str()) {
             return Err(ReceiveError::TypeMismatch {
                 expected: row.content_type,
             });
         }
-        let tmp = self.staged_path(&format!("{id}.tmp"));
-        let written = async {
-            let mut file = tokio::fs::File::create(&tmp)
-                .await
-                .map_err(StoreError::internal)?;
-            let mut total = 0u64;
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| StoreError::Internal(format!("upload body: {e}")))?;
-                total += chunk.len() as u64;
-                if total > row.size {
-                    return Err(ReceiveError::SizeMismatch { expected: row.size });
-                }
-                file.write_all(&chunk).await.map_err(StoreError::internal)?;
+        let mismatch = ReceiveError::SizeMismatch { expected: row.size };
+        match write_whole(&self.staged_path(id), body, row.size).await {
+            Ok(total) if total == row.size => {}
+            Ok(_) | Err(WriteError::TooLong) => {
+                let _ = tokio::fs::remove_file(self.staged_path(id)).await;
+                return Err(mismatch);
             }
-            if total != row.size {
-                return Err(ReceiveError::SizeMismatch { expected: row.size });
+            Err(WriteError::Body(e)) => {
+                return Err(StoreError::Internal(format!("upload body: {e}")).into());
             }
-            file.sync_all().await.map_err(StoreError::internal)?;
-            Ok(())
+            Err(WriteError::Store(e)) => return Err(e.into()),
         }
-        .await;
-        if let Err(e) = written {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(e);
-        }
-        tokio::fs::rename(&tmp, self.staged_path(id))
-            .await
-            .map_err(StoreError::internal)?;
         let (id, size) = (id.to_owned(), row.size as i64);
         self.db
             .call(move |conn| {
@@ -204,7 +195,8 @@ impl UploadStaging for EmbeddedStaging {
         let i = intent.clone();
         self.db
             .call(move |conn| {
-                conn.execute(
+                insert_unique(
+                    conn,
                     "INSERT INTO staged (id, owner, name, size, content_type, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
@@ -216,34 +208,22 @@ impl UploadStaging for EmbeddedStaging {
                         to_unix(now),
                     ],
                 )
-                .map(|_| ())
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::AlreadyExists
-                    } else {
-                        StoreError::internal(e)
-                    }
-                })
             })
             .await?;
-        let expires = (now + ttl).unix_timestamp();
-        let sig = self.signer.sign(
-            UPLOAD_PURPOSE,
+        let link = self.signer.sign(
+            LinkPurpose::Upload,
             intent.owner.as_str(),
             intent.id.as_str(),
-            expires,
+            now + ttl,
         );
         Ok(PresignedUpload {
-            url: format!(
-                "{}{UPLOAD_ROUTE_PREFIX}/{}/{}?expires={expires}&sig={sig}",
-                self.public_url, intent.owner, intent.id
-            ),
+            url: link.url(&self.public_url),
             method: "PUT",
             headers: vec![
                 ("Content-Type".into(), intent.content_type.as_str().into()),
                 ("Content-Length".into(), intent.size.to_string()),
             ],
-            expires_at: from_unix(expires)?,
+            expires_at: from_unix(link.expires)?,
         })
     }
 
@@ -302,12 +282,8 @@ impl UploadStaging for EmbeddedStaging {
             .await?
             .ok_or_else(|| StoreError::Internal(format!("no staged upload {id}")))?;
         // Move the bytes first (an atomic rename), so a visible row always has its blob.
-        let blob = UploadId::generate().to_string();
         let staged_path = self.staged_path(id.as_str());
-        let blob_path = self.blob_dir.join(&blob);
-        tokio::fs::rename(&staged_path, &blob_path)
-            .await
-            .map_err(StoreError::internal)?;
+        let blob = self.blobs.adopt(&staged_path).await?;
         let file = StoredFile {
             name: staged.name.clone(),
             size: staged.size,
@@ -334,13 +310,13 @@ impl UploadStaging for EmbeddedStaging {
         match committed {
             Ok(replaced) => {
                 if let Some(old) = replaced {
-                    let _ = tokio::fs::remove_file(self.blob_dir.join(old)).await;
+                    self.blobs.remove(&old).await;
                 }
                 Ok(file)
             }
             Err(e) => {
                 // Give the bytes back to staging so the client may retry (e.g. with overwrite).
-                let _ = tokio::fs::rename(&blob_path, &staged_path).await;
+                self.blobs.give_back(&blob, &staged_path).await;
                 Err(e)
             }
         }

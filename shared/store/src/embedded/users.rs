@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use ezshare_domain::{DisplayName, Email, UserType, Username};
 use rusqlite::{OptionalExtension, params};
 
-use super::db::{Db, from_unix, is_unique_violation, parse_stored, to_unix};
+use super::db::{Db, from_unix, insert_unique, parse_stored, to_unix};
 use crate::{StoreError, UserRecord, UserStore};
 
 pub struct EmbeddedUsers {
@@ -22,7 +22,8 @@ impl UserStore for EmbeddedUsers {
         self.db
             .call(move |conn| {
                 // The primary key makes this a put-if-absent, atomic under concurrency.
-                let inserted = conn.execute(
+                insert_unique(
+                    conn,
                     "INSERT INTO users (user_type, username, password_hash, email, name, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
@@ -33,12 +34,7 @@ impl UserStore for EmbeddedUsers {
                         user.name.as_ref().map(DisplayName::as_str),
                         to_unix(user.created_at),
                     ],
-                );
-                match inserted {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
-                    Err(e) => Err(StoreError::internal(e)),
-                }
+                )
             })
             .await
     }

@@ -6,10 +6,6 @@
 //! Needs `scripts/install-tools` (cargo-lambda and moto in `.venv`). The first event of each
 //! function waits for its build (the shared `target/`, so it is quick once built).
 
-#![cfg(feature = "aws")]
-
-mod support;
-
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -18,9 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::aws::{AwsStack, file_key};
+use crate::support::events::{Event, functions};
+use crate::support::invoke::LambdaResponse;
 use serde_json::json;
-use support::aws::{AwsStack, file_key};
-use support::events::{Event, FUNCTIONS, LambdaResponse};
 
 /// Building every function binary, including any wait for the shared `target/` lock held by
 /// another cargo. Generous, but bounded.
@@ -116,7 +113,7 @@ fn build_functions() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for function in FUNCTIONS {
+    for function in functions() {
         cmd.args(["--bin", function]);
     }
     let mut child = without_test_env(&mut cmd)
@@ -132,7 +129,7 @@ fn build_functions() {
     );
     eprintln!(
         "cargo build of {} function binaries: {:.1?}",
-        FUNCTIONS.len(),
+        ezshare::ENDPOINTS.len(),
         started.elapsed()
     );
 }

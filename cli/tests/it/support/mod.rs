@@ -1,10 +1,10 @@
 //! Runs the real `ezshare` binary as a child process, as a user would.
 
-#![allow(dead_code)]
-
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod events;
+#[cfg(feature = "aws")]
+pub mod invoke;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

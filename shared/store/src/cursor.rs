@@ -1,9 +1,10 @@
-//! Listing cursors: the last file name of the previous page, versioned and base64url-encoded.
+//! Listing cursors, the same on every backend: the last file name of the previous page,
+//! versioned and base64url-encoded.
 //!
-//! Listings resume with S3's `StartAfter` (the key after which to list) rather than by
-//! handing out S3's continuation token: moto answers a continuation token it did not issue
-//! with a 500, and any token a client forged would reach S3 unchecked. A name is checked
-//! here, fully, and whatever it says the listing stays inside the owner's prefix.
+//! A listing resumes after that name (S3's `StartAfter`, SQLite's `name > ?`) rather than
+//! from a backend's own continuation token: moto answers a continuation token it did not
+//! issue with a 500, and any token a client forged would reach S3 unchecked. A name is
+//! checked here, fully, and whatever it says the listing stays inside the owner's files.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -2,14 +2,10 @@
 //! aws` as processes, configured only through the environment, over real HTTP. Downloads
 //! go through S3 presigned URLs served by moto.
 
-#![cfg(feature = "aws")]
-
-mod support;
-
 use std::process::Command;
 
-use support::aws::AwsStack;
-use support::{Server, client, form, walk_the_seed_story};
+use crate::support::aws::AwsStack;
+use crate::support::{Server, client, form, walk_the_seed_story};
 
 /// Bytes of every value, and the sequences that trip text handling: NUL, CR LF, 0xFF.
 fn binary_sample(len: usize) -> Vec<u8> {
@@ -48,7 +44,7 @@ async fn the_seed_story_works_on_dynamodb_and_s3() {
     assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
 
     // What the story left in the stack, seen with the SDK.
-    let key = support::aws::file_key("opsuser", "quarterly report.pdf");
+    let key = crate::support::aws::file_key("opsuser", "quarterly report.pdf");
     assert_eq!(stack.object_bytes(&key).await.as_deref(), Some(&bytes[..]));
     assert_eq!(stack.item_count(&stack.names.users_table).await, 2);
 }

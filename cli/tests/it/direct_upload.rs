@@ -3,9 +3,7 @@
 //! listing and delete: on the local server, and on DynamoDB/S3 (moto) through
 //! `ezshare serve --backend aws`.
 
-mod support;
-
-use support::{Server, client, form};
+use crate::support::{Server, client, form};
 
 /// A PDF header, then 50 MB of bytes that are not all alike (a pattern would hide shifts).
 pub fn big_pdf() -> Vec<u8> {
@@ -187,7 +185,7 @@ async fn the_signed_put_takes_only_what_was_announced() {
 #[cfg(feature = "aws")]
 mod on_aws {
     use super::*;
-    use support::aws::AwsStack;
+    use crate::support::aws::AwsStack;
 
     fn serve(stack: &AwsStack) -> Server {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"));
@@ -204,7 +202,7 @@ mod on_aws {
         let server = serve(&stack);
         round_trip(&server).await;
         // Nothing is left in staging once completed.
-        let staged = support::aws::s3_client(&stack.sdk().await)
+        let staged = crate::support::aws::s3_client(&stack.sdk().await)
             .list_objects_v2()
             .bucket(&stack.names.bucket)
             .prefix("staging/")

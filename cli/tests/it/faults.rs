@@ -9,13 +9,10 @@
 //!   lookup succeeded but whose session write failed) and let the test look afterwards at
 //!   what the failed request left behind, which a restarted (empty) moto cannot show.
 
-#![cfg(feature = "aws")]
-
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::support::aws::{AwsStack, JWT_SECRET, file_key};
 use aws_config::SdkConfig;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
@@ -35,7 +32,6 @@ use ezshare_store::aws::AwsBackend;
 use ezshare_testkit::{FilePart, TestResponse, get, multipart_body, post_json, send};
 use http::Request;
 use serde_json::json;
-use support::aws::{AwsStack, JWT_SECRET, file_key};
 
 // ---------------------------------------------------------------------------------------
 // Fault injection: an HTTP client around the SDK's own that fails the calls a rule picks.

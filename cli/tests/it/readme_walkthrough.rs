@@ -1,8 +1,6 @@
 //! The README's curl walk-through works as printed: the README embeds
 //! `examples/walkthrough.sh` verbatim, and this test runs that script against a real server.
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -24,7 +22,7 @@ fn readme_embeds_the_walkthrough_verbatim() {
 fn the_walkthrough_runs_against_a_fresh_server() {
     let data = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
-    let server = support::Server::start(data.path(), &[], &[]);
+    let server = crate::support::Server::start(data.path(), &[], &[]);
     let out = Command::new("bash")
         .arg("-euo")
         .arg("pipefail")

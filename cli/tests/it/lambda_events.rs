@@ -3,10 +3,9 @@
 //! Lambda binaries serve, on an embedded backend. Fast, and needs neither moto nor cargo
 //! lambda; `lambda_invoke.rs` runs the same fixtures through the real binaries.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::events::{Event, functions, path_encode};
 use axum::body::Body;
 use ezshare_domain::UserType;
 use ezshare_testkit::{TestApp, send};
@@ -14,63 +13,11 @@ use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_http::request::RequestContext;
 use lambda_http::{RequestExt, request::from_str as lambda_request};
 use serde_json::Value;
-use support::events::{Event, FUNCTIONS, dir, path_encode};
 
 /// The routes each function's binary serves, by binary name.
-fn routes_of(function: &str) -> &'static [ezshare_api::Route] {
-    match function {
-        "signup" => ezshare_signup::ROUTES,
-        "login" => ezshare_login::ROUTES,
-        "logout" => ezshare_logout::ROUTES,
-        "upload" => ezshare_upload::ROUTES,
-        "list-files" => ezshare_list_files::ROUTES,
-        "download" => ezshare_download::ROUTES,
-        "ops-files" => ezshare_ops_files::ROUTES,
-        "delete-file" => ezshare_delete_file::ROUTES,
-        "create-upload" => ezshare_create_upload::ROUTES,
-        "complete-upload" => ezshare_complete_upload::ROUTES,
-        other => panic!("unknown function {other}"),
-    }
-}
-
-fn route_key((method, path): &ezshare_api::Route) -> String {
-    format!("{method} {path}")
-}
-
-fn sorted_names(dir: &std::path::Path, suffix: &str) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter_map(|n| n.strip_suffix(suffix).map(str::to_owned))
-        .collect();
-    names.sort();
-    names
-}
-
-#[test]
-fn there_is_one_fixture_per_function_and_nothing_else() {
-    let functions_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
-    let mut listed: Vec<String> = FUNCTIONS.iter().map(|f| f.to_string()).collect();
-    listed.sort();
-    assert_eq!(
-        sorted_names(&functions_dir, ""),
-        listed,
-        "a new function needs its events/<name>.json (and a place in FUNCTIONS)"
-    );
-    assert_eq!(sorted_names(&dir(), ".json"), listed);
-    for function in FUNCTIONS {
-        let manifest =
-            std::fs::read_to_string(functions_dir.join(function).join("Cargo.toml")).unwrap();
-        assert!(
-            manifest.contains(&format!("[[bin]]\nname = \"{function}\"")),
-            "functions/{function} builds the binary {function}"
-        );
-    }
-}
-
 #[test]
 fn every_fixture_is_an_http_api_v2_event() {
-    for function in FUNCTIONS {
+    for function in functions() {
         let event = Event::load(function);
         let parsed: ApiGatewayV2httpRequest = serde_json::from_value(event.json.clone())
             .unwrap_or_else(|e| panic!("{function}.json: {e}"));
@@ -121,29 +68,8 @@ fn every_fixture_is_an_http_api_v2_event() {
 }
 
 #[test]
-fn every_route_key_is_a_route_of_its_function_and_of_the_api() {
-    let api: Vec<String> = ezshare::ROUTES
-        .iter()
-        .flat_map(|routes| routes.iter().map(route_key))
-        .collect();
-    for function in FUNCTIONS {
-        let event = Event::load(function);
-        let key = event.route_key();
-        let own: Vec<String> = routes_of(function).iter().map(route_key).collect();
-        assert!(
-            own.iter().any(|r| r == key),
-            "{function}: {key} not in {own:?}"
-        );
-        assert!(
-            api.iter().any(|r| r == key),
-            "{function}: {key} not in the API"
-        );
-    }
-}
-
-#[test]
 fn path_parameters_are_what_the_raw_path_holds() {
-    for function in FUNCTIONS {
+    for function in functions() {
         let event = Event::load(function);
         let route = event.route_key().split_once(' ').unwrap().1.to_owned();
         let names: Vec<&str> = route
@@ -199,10 +125,7 @@ fn the_upload_fixture_carries_a_binary_file_base64_encoded() {
         serde_json::from_slice::<Value>(&Event::load("create-upload").body_bytes()).unwrap();
     assert_eq!(announced["size"], bytes.len());
     // The fixtures that need a session say so instead of carrying a stale token.
-    for function in FUNCTIONS
-        .iter()
-        .filter(|f| !["signup", "login"].contains(f))
-    {
+    for function in functions().filter(|f| !["signup", "login"].contains(f)) {
         let auth = Event::load(function)
             .header("authorization")
             .unwrap()

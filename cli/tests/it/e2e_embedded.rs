@@ -1,8 +1,6 @@
 //! End to end: the `ezshare serve` process on the embedded backend, over real HTTP.
 
-mod support;
-
-use support::{Server, client, form, walk_the_seed_story};
+use crate::support::{Server, client, form, walk_the_seed_story};
 
 /// A PDF header (the default type policy checks it) followed by every byte value.
 fn sample_bytes(len: usize) -> Vec<u8> {

@@ -1,0 +1,26 @@
+//! The one table of the API's endpoints. The local server serves exactly these; the tests
+//! check `template.yaml` and `events/` against it. A new endpoint crate adds its line here
+//! (see the README's "Adding an endpoint").
+
+use axum::Router;
+use ezshare_api::{AppState, Endpoint};
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    ezshare_signup::ENDPOINT,
+    ezshare_login::ENDPOINT,
+    ezshare_logout::ENDPOINT,
+    ezshare_upload::ENDPOINT,
+    ezshare_list_files::ENDPOINT,
+    ezshare_download::ENDPOINT,
+    ezshare_ops_files::ENDPOINT,
+    ezshare_delete_file::ENDPOINT,
+    ezshare_create_upload::ENDPOINT,
+    ezshare_complete_upload::ENDPOINT,
+];
+
+/// The routers of every endpoint, merged.
+pub fn routes() -> Router<AppState> {
+    ENDPOINTS.iter().fold(Router::new(), |routes, endpoint| {
+        routes.merge(endpoint.router())
+    })
+}

@@ -1,0 +1,295 @@
+//! With the AWS adapter: the wiring's variables, the store's schema, the bootstrap.
+
+use std::collections::BTreeSet;
+
+use serde_norway::Value;
+
+use super::read::*;
+use super::settings::settings_variables;
+use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType};
+use ezshare_store::aws::schema::{bucket, sessions, users};
+use ezshare_store::aws::{AwsNames, bootstrap};
+
+/// (attribute, key type) in template order.
+fn key_schema(table: &str) -> Vec<(String, String)> {
+    list(at(resource(table), &["Properties", "KeySchema"]).expect("KeySchema"))
+        .into_iter()
+        .map(|k| {
+            (
+                at(k, &["AttributeName"])
+                    .and_then(string)
+                    .unwrap()
+                    .to_owned(),
+                at(k, &["KeyType"]).and_then(string).unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn attribute_definitions(table: &str) -> BTreeSet<(String, String)> {
+    list(
+        at(resource(table), &["Properties", "AttributeDefinitions"]).expect("AttributeDefinitions"),
+    )
+    .into_iter()
+    .map(|d| {
+        (
+            at(d, &["AttributeName"])
+                .and_then(string)
+                .unwrap()
+                .to_owned(),
+            at(d, &["AttributeType"])
+                .and_then(string)
+                .unwrap()
+                .to_owned(),
+        )
+    })
+    .collect()
+}
+
+/// The TTL attribute, if TTL is enabled.
+fn ttl_attribute(table: &str) -> Option<String> {
+    let spec = at(resource(table), &["Properties", "TimeToLiveSpecification"])?;
+    (at(spec, &["Enabled"]).and_then(Value::as_bool) == Some(true)).then(|| {
+        at(spec, &["AttributeName"])
+            .and_then(string)
+            .unwrap()
+            .to_owned()
+    })
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_owned(), b.to_owned())
+}
+
+#[test]
+fn every_variable_the_wiring_reads_is_set_and_no_other() {
+    let settings = settings_variables();
+    for f in Function::all() {
+        let env = f.environment();
+        let no_tokens = f.endpoint().secrets == ezshare_api::Secrets::None;
+        for var in ezshare_lambda::VARIABLES {
+            let wanted = match *var {
+                // The key itself: local runs only.
+                "JWT_SECRET" => false,
+                "JWT_SECRET_ARN" => !no_tokens,
+                _ => true,
+            };
+            assert_eq!(
+                env.contains_key(*var),
+                wanted,
+                "{}: {var} should {}be set",
+                f.id,
+                if wanted { "" } else { "not " }
+            );
+        }
+        // VARIABLES lists the settings too, but the probe catches one it misses.
+        for var in env.keys() {
+            assert!(
+                ezshare_lambda::VARIABLES.contains(&var.as_str())
+                    || settings.contains(var)
+                    || var == "RUST_LOG",
+                "{}: {var} is not read by the code (a typo?)",
+                f.id
+            );
+        }
+    }
+}
+
+#[test]
+fn tables_match_the_store_schema() {
+    let names = DataNames::from_template();
+    assert_eq!(
+        key_schema(&names.users_table),
+        [
+            pair(users::PARTITION_KEY, "HASH"),
+            pair(users::SORT_KEY, "RANGE")
+        ]
+    );
+    assert_eq!(
+        attribute_definitions(&names.users_table),
+        BTreeSet::from([pair(users::PARTITION_KEY, "S"), pair(users::SORT_KEY, "S")])
+    );
+    assert_eq!(ttl_attribute(&names.users_table), None);
+    assert_eq!(
+        key_schema(&names.sessions_table),
+        [pair(sessions::PARTITION_KEY, "HASH")]
+    );
+    assert_eq!(
+        attribute_definitions(&names.sessions_table),
+        BTreeSet::from([pair(sessions::PARTITION_KEY, "S")])
+    );
+    assert_eq!(
+        ttl_attribute(&names.sessions_table).as_deref(),
+        Some(sessions::TTL_ATTRIBUTE)
+    );
+    for table in [&names.users_table, &names.sessions_table] {
+        let p = at(resource(table), &["Properties"]).unwrap();
+        assert_eq!(
+            at(p, &["BillingMode"]).and_then(string),
+            Some("PAY_PER_REQUEST")
+        );
+        assert_eq!(
+            at(
+                p,
+                &[
+                    "PointInTimeRecoverySpecification",
+                    "PointInTimeRecoveryEnabled"
+                ]
+            )
+            .and_then(Value::as_bool),
+            Some(true),
+            "{table}: point-in-time recovery"
+        );
+    }
+}
+
+#[test]
+fn bucket_layout_matches_the_store() {
+    // Object grants are exactly under files/ (FILE_OBJECTS and the list condition above
+    // spell it out; this ties them to the store's constant).
+    assert_eq!(FILE_OBJECTS, format!("{BUCKET}/{}*", bucket::FILES_PREFIX));
+    assert_eq!(
+        STAGED_OBJECTS,
+        format!("{BUCKET}/{}*", bucket::STAGING_PREFIX)
+    );
+    let names = DataNames::from_template();
+    let p = at(resource(&names.bucket), &["Properties"]).unwrap();
+    let rules: Vec<&Value> =
+        list(at(p, &["LifecycleConfiguration", "Rules"]).expect("lifecycle rules"))
+            .into_iter()
+            .filter(|r| at(r, &["Status"]).and_then(string) == Some("Enabled"))
+            .collect();
+    assert!(
+        rules.iter().any(|r| {
+            at(r, &["Prefix"]).and_then(string) == Some(bucket::STAGING_PREFIX)
+                && at(r, &["ExpirationInDays"]).and_then(Value::as_u64) == Some(1)
+        }),
+        "objects under {} expire after a day",
+        bucket::STAGING_PREFIX
+    );
+    assert!(
+        rules.iter().any(|r| {
+            at(r, &["Prefix"]).is_none()
+                && at(
+                    r,
+                    &["AbortIncompleteMultipartUpload", "DaysAfterInitiation"],
+                )
+                .is_some()
+        }),
+        "incomplete multipart uploads are aborted, bucket-wide"
+    );
+    for flag in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            at(p, &["PublicAccessBlockConfiguration", flag]).and_then(Value::as_bool),
+            Some(true),
+            "{flag}"
+        );
+    }
+    assert!(at(p, &["BucketEncryption"]).is_some(), "default encryption");
+    let denies_plain_http = of_type("AWS::S3::BucketPolicy").iter().any(|(_, policy)| {
+        let props = at(policy, &["Properties"]).unwrap();
+        at(props, &["Bucket"]).and_then(ref_target) == Some(names.bucket.as_str())
+            && list(at(props, &["PolicyDocument", "Statement"]).unwrap())
+                .iter()
+                .any(|s| {
+                    at(s, &["Effect"]).and_then(string) == Some("Deny")
+                        && at(s, &["Condition", "Bool", "aws:SecureTransport"]).and_then(string)
+                            == Some("false")
+                })
+    });
+    assert!(
+        denies_plain_http,
+        "the bucket policy denies non-TLS requests"
+    );
+}
+
+/// `ezshare bootstrap` (used by tests, the CLI and local stacks) creates what the
+/// template creates: run it on moto and compare the real tables with the template's.
+#[tokio::test]
+async fn bootstrap_creates_the_templates_tables() {
+    use ezshare_emulator::{sdk_config, shared_moto, unique_name};
+    let config = sdk_config(&shared_moto().endpoint()).await;
+    let aws = AwsNames {
+        users_table: unique_name("tpl-users"),
+        sessions_table: unique_name("tpl-sessions"),
+        bucket: unique_name("tpl-files"),
+    };
+    bootstrap(&config, &aws).await.expect("bootstrap on moto");
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let names = DataNames::from_template();
+    for (real, logical) in [
+        (&aws.users_table, &names.users_table),
+        (&aws.sessions_table, &names.sessions_table),
+    ] {
+        let table = dynamodb
+            .describe_table()
+            .table_name(real)
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap();
+        let keys: Vec<(String, String)> = table
+            .key_schema()
+            .iter()
+            .map(|k| {
+                let kind = match k.key_type() {
+                    KeyType::Hash => "HASH",
+                    KeyType::Range => "RANGE",
+                    other => panic!("key type {other:?}"),
+                };
+                pair(k.attribute_name(), kind)
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            key_schema(logical),
+            "bootstrap's {real} vs template's {logical}"
+        );
+        let attributes: BTreeSet<(String, String)> = table
+            .attribute_definitions()
+            .iter()
+            .map(|d| {
+                let kind = match d.attribute_type() {
+                    ScalarAttributeType::S => "S",
+                    ScalarAttributeType::N => "N",
+                    ScalarAttributeType::B => "B",
+                    other => panic!("attribute type {other:?}"),
+                };
+                pair(d.attribute_name(), kind)
+            })
+            .collect();
+        assert_eq!(
+            attributes,
+            attribute_definitions(logical),
+            "{real} attributes"
+        );
+        let billing = table
+            .billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|m| m.as_str().to_owned());
+        assert_eq!(
+            billing.as_deref(),
+            at(resource(logical), &["Properties", "BillingMode"]).and_then(string),
+            "{real} billing mode"
+        );
+        let ttl = dynamodb
+            .describe_time_to_live()
+            .table_name(real)
+            .send()
+            .await
+            .unwrap()
+            .time_to_live_description
+            .filter(|d| {
+                d.time_to_live_status()
+                    .is_some_and(|s| matches!(s.as_str(), "ENABLED" | "ENABLING"))
+            })
+            .and_then(|d| d.attribute_name().map(str::to_owned));
+        assert_eq!(ttl, ttl_attribute(logical), "{real} TTL");
+    }
+}

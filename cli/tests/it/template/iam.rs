@@ -1,0 +1,227 @@
+//! IAM: explicit least privilege per function, never a wildcard, the JWT secret only where
+//! tokens are handled.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_norway::Value;
+
+use super::read::*;
+
+/// Least privilege, per binary: (action, resource[, condition]) as `grants` renders them.
+/// Exactly what each endpoint's code calls (see shared/store/src/aws/*.rs):
+const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
+    // create_user: PutItem with a condition; no reads.
+    ("signup", &[("dynamodb:PutItem", USERS)]),
+    // find_user, then start_session (signs with the secret, writes the session).
+    (
+        "login",
+        &[
+            ("dynamodb:GetItem", USERS),
+            ("dynamodb:PutItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+        ],
+    ),
+    // authenticate (find_session), then end_session.
+    (
+        "logout",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("dynamodb:DeleteItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+        ],
+    ),
+    // authenticate, then put_file (PutObject, If-None-Match: * unless overwriting).
+    (
+        "upload",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("s3:PutObject", FILE_OBJECTS),
+        ],
+    ),
+    // authenticate, existing_ops_user, list_files (ListObjectsV2 under files/{owner}/).
+    (
+        "list-files",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("dynamodb:GetItem", USERS),
+            ("s3:ListBucket", "bucket if StringLike s3:prefix=files/*"),
+        ],
+    ),
+    // authenticate, existing_ops_user, head_file (HeadObject: 404 for a missing key needs
+    // s3:ListBucket, else S3 says 403), presign_download (GetObject).
+    (
+        "download",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("dynamodb:GetItem", USERS),
+            ("s3:GetObject", FILE_OBJECTS),
+            ("s3:ListBucket", BUCKET),
+        ],
+    ),
+    // authenticate, list_files under files/{caller}/.
+    (
+        "ops-files",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("s3:ListBucket", "bucket if StringLike s3:prefix=files/*"),
+        ],
+    ),
+    // authenticate, delete_file: HeadObject (404 needs s3:ListBucket), then DeleteObject.
+    (
+        "delete-file",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("s3:GetObject", FILE_OBJECTS),
+            ("s3:DeleteObject", FILE_OBJECTS),
+            ("s3:ListBucket", BUCKET),
+        ],
+    ),
+    // authenticate, presign_upload: signs a PutObject URL (no call), which carries this right.
+    (
+        "create-upload",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("s3:PutObject", STAGED_OBJECTS),
+        ],
+    ),
+    // authenticate, find_staged (HeadObject; 404 needs s3:ListBucket), read_staged (ranged
+    // GetObject), promote_staged (CreateMultipartUpload, UploadPartCopy from staging,
+    // CompleteMultipartUpload: s3:PutObject; AbortMultipartUpload on failure), discard_staged
+    // (DeleteObject).
+    (
+        "complete-upload",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("s3:GetObject", STAGED_OBJECTS),
+            ("s3:DeleteObject", STAGED_OBJECTS),
+            ("s3:PutObject", FILE_OBJECTS),
+            ("s3:AbortMultipartUpload", FILE_OBJECTS),
+            ("s3:ListBucket", BUCKET),
+        ],
+    ),
+];
+
+#[test]
+fn iam_is_explicit_least_privilege_and_never_a_wildcard() {
+    let names = DataNames::from_template();
+    let expected: BTreeMap<&str, BTreeSet<(String, String)>> = EXPECTED_GRANTS
+        .iter()
+        .map(|(bin, grants)| {
+            let set = grants
+                .iter()
+                .map(|(a, r)| (a.to_string(), r.to_string()))
+                .collect();
+            (*bin, set)
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    for f in Function::all() {
+        let binary = f.binary();
+        let want = expected
+            .get(binary)
+            .unwrap_or_else(|| panic!("{}: add {binary} to EXPECTED_GRANTS", f.id));
+        assert_eq!(&f.grants(&names), want, "{} ({binary}) grants", f.id);
+        seen.insert(binary);
+    }
+    assert_eq!(
+        seen,
+        expected.keys().copied().collect::<BTreeSet<_>>(),
+        "EXPECTED_GRANTS names a function the template lacks"
+    );
+    assert_no_wildcard_allows(template(), "template");
+}
+
+/// No Allow statement anywhere in the template grants `*` or `service:Prefix*`.
+fn assert_no_wildcard_allows(v: &Value, path: &str) {
+    match v {
+        Value::Mapping(m) => {
+            let effect = m.get("Effect").and_then(Value::as_str);
+            if let (Some("Allow"), Some(actions)) = (effect, m.get("Action")) {
+                for action in list(actions) {
+                    let a = action
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{path}: action {action:?}"));
+                    assert!(
+                        a != "*" && !a.ends_with('*'),
+                        "{path}: Allow of wildcard action {a}"
+                    );
+                }
+                if let Some(resources) = m.get("Resource") {
+                    for r in list(resources) {
+                        assert_ne!(r.as_str(), Some("*"), "{path}: Allow on Resource *");
+                    }
+                }
+                assert!(m.get("NotAction").is_none(), "{path}: Allow with NotAction");
+            }
+            for (k, child) in m {
+                assert_no_wildcard_allows(child, &format!("{path}.{}", k.as_str().unwrap_or("?")));
+            }
+        }
+        Value::Sequence(items) => {
+            for (i, child) in items.iter().enumerate() {
+                assert_no_wildcard_allows(child, &format!("{path}[{i}]"));
+            }
+        }
+        Value::Tagged(t) => assert_no_wildcard_allows(&t.value, path),
+        _ => {}
+    }
+}
+
+#[test]
+fn only_functions_that_handle_tokens_get_the_secret_arn_and_never_the_secret() {
+    let names = DataNames::from_template();
+    let mut no_tokens = vec![];
+    for f in Function::all() {
+        let env = f.environment();
+        assert!(
+            !env.contains_key("JWT_SECRET"),
+            "{}: JWT_SECRET (the key itself) is for local runs only",
+            f.id
+        );
+        let reads_secret = f
+            .grants(&names)
+            .iter()
+            .any(|(a, r)| a == "secretsmanager:GetSecretValue" && r == SECRET);
+        if f.endpoint().secrets == ezshare_api::Secrets::None {
+            no_tokens.push(f.binary());
+            assert!(
+                !env.contains_key("JWT_SECRET_ARN"),
+                "{}: no JWT_SECRET_ARN",
+                f.id
+            );
+            assert!(!reads_secret, "{}: may not read the secret", f.id);
+        } else {
+            let arn = env
+                .get("JWT_SECRET_ARN")
+                .unwrap_or_else(|| panic!("{}: JWT_SECRET_ARN is required", f.id));
+            assert_eq!(ref_target(arn), Some(names.secret.as_str()), "{}", f.id);
+            assert!(reads_secret, "{}: must be allowed to read the secret", f.id);
+        }
+    }
+    assert_eq!(
+        no_tokens,
+        ["signup"],
+        "signup alone reads no secret (Secrets::None)"
+    );
+
+    // Generated by CloudFormation, long enough for the code.
+    let secret = resource(&names.secret);
+    assert!(
+        at(secret, &["Properties", "SecretString"]).is_none(),
+        "no literal secret"
+    );
+    let length = at(
+        secret,
+        &["Properties", "GenerateSecretString", "PasswordLength"],
+    )
+    .and_then(Value::as_u64)
+    .expect("GenerateSecretString.PasswordLength");
+    assert!(length as usize >= ezshare_auth::JwtSecret::MIN_BYTES);
+}

@@ -1,0 +1,89 @@
+//! Tracing, logs with retention, alarms, and cfn-lint.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::read::*;
+
+const CFN_LINT_ENV: &str = "EZSHARE_CFN_LINT";
+
+#[test]
+fn functions_are_traced_logged_with_retention_and_alarmed() {
+    let alarms = of_type("AWS::CloudWatch::Alarm");
+    let alarmed = |namespace: &str, metric: &str, dimension: &str, target: &str| {
+        alarms.iter().any(|(_, a)| {
+            let p = at(a, &["Properties"]).unwrap();
+            at(p, &["Namespace"]).and_then(string) == Some(namespace)
+                && at(p, &["MetricName"]).and_then(string) == Some(metric)
+                && list(at(p, &["Dimensions"]).unwrap()).iter().any(|d| {
+                    at(d, &["Name"]).and_then(string) == Some(dimension)
+                        && at(d, &["Value"]).and_then(ref_target) == Some(target)
+                })
+        })
+    };
+    for f in Function::all() {
+        assert_eq!(
+            f.property("Tracing").and_then(string),
+            Some("Active"),
+            "{}",
+            f.id
+        );
+        let group = f
+            .property("LoggingConfig")
+            .and_then(|c| at(c, &["LogGroup"]))
+            .and_then(ref_target)
+            .unwrap_or_else(|| panic!("{}: LoggingConfig.LogGroup !Ref its log group", f.id));
+        assert_eq!(type_of(group), "AWS::Logs::LogGroup");
+        assert!(
+            at(resource(group), &["Properties", "RetentionInDays"]).is_some(),
+            "{group}: RetentionInDays"
+        );
+        assert!(
+            alarmed("AWS/Lambda", "Errors", "FunctionName", f.id),
+            "{}: an Errors alarm",
+            f.id
+        );
+    }
+    let (api, api_resource) = of_type("AWS::Serverless::HttpApi")
+        .into_iter()
+        .next()
+        .expect("an HttpApi");
+    assert!(
+        alarmed("AWS/ApiGateway", "5xx", "ApiId", api),
+        "an API 5xx alarm"
+    );
+    let props = at(api_resource, &["Properties"]).unwrap();
+    for key in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
+        let v = at(props, &["DefaultRouteSettings", key]).expect(key);
+        let param = ref_target(v).unwrap_or_else(|| panic!("{key} is a parameter"));
+        parameter_default(param);
+    }
+    let destination = at(props, &["AccessLogSettings", "DestinationArn"])
+        .and_then(getatt_target)
+        .expect("AccessLogSettings.DestinationArn !GetAtt a log group");
+    assert_eq!(type_of(&destination.0), "AWS::Logs::LogGroup");
+}
+
+#[test]
+fn cfn_lint_reports_nothing() {
+    let program = std::env::var_os(CFN_LINT_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(WORKSPACE).join(".venv/bin/cfn-lint"));
+    assert!(
+        program.is_file(),
+        "cfn-lint not found at {}: run scripts/install-tools (or set {CFN_LINT_ENV})",
+        program.display()
+    );
+    let out = Command::new(&program)
+        .args(["--format", "parseable", "--", "template.yaml"])
+        .current_dir(WORKSPACE)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "cfn-lint template.yaml ({}):\n{report}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,134 @@
+//! File bytes on disk. [`Blobs`] owns the folder of stored files (`blobs/<random id>`: a path
+//! never derives from a file's name, so no name can reach outside it); [`write_whole`] is the
+//! one way bytes are written, whole or not at all.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use tokio::io::AsyncWriteExt;
+
+use crate::StoreError;
+
+/// Why [`write_whole`] wrote nothing.
+#[derive(Debug)]
+pub(crate) enum WriteError {
+    /// The body went past the limit.
+    TooLong,
+    /// The body stream failed (the client went away).
+    Body(String),
+    Store(StoreError),
+}
+
+/// Streams `body` into `path` through `path.tmp` and a rename, so `path` is either whole or
+/// absent, and at most `limit` bytes are written. Returns the number of bytes written.
+pub(crate) async fn write_whole<S, E>(
+    path: &Path,
+    mut body: S,
+    limit: u64,
+) -> Result<u64, WriteError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let io = |e: std::io::Error| WriteError::Store(StoreError::internal(e));
+    let written = async {
+        let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
+        let mut total = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
+            total += chunk.len() as u64;
+            if total > limit {
+                return Err(WriteError::TooLong);
+            }
+            file.write_all(&chunk).await.map_err(io)?;
+        }
+        file.sync_all().await.map_err(io)?;
+        Ok(total)
+    }
+    .await;
+    match written {
+        Ok(total) => {
+            tokio::fs::rename(&tmp, path).await.map_err(io)?;
+            Ok(total)
+        }
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            Err(e)
+        }
+    }
+}
+
+/// The folder of stored files' bytes.
+pub(crate) struct Blobs {
+    dir: PathBuf,
+}
+
+impl Blobs {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    pub fn path(&self, blob: &str) -> PathBuf {
+        self.dir.join(blob)
+    }
+
+    fn fresh_id() -> String {
+        ezshare_domain::UploadId::generate().to_string()
+    }
+
+    /// Writes `body` to a fresh blob; returns its id.
+    pub async fn write(&self, body: Bytes) -> Result<String, StoreError> {
+        let blob = Self::fresh_id();
+        let once = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(body)]);
+        match write_whole(&self.path(&blob), once, u64::MAX).await {
+            Ok(_) => Ok(blob),
+            Err(WriteError::Store(e)) => Err(e),
+            Err(WriteError::TooLong | WriteError::Body(_)) => unreachable!("bytes in memory"),
+        }
+    }
+
+    /// Moves a finished file (a staged upload) in as a fresh blob, atomically.
+    pub async fn adopt(&self, from: &Path) -> Result<String, StoreError> {
+        let blob = Self::fresh_id();
+        tokio::fs::rename(from, self.path(&blob))
+            .await
+            .map_err(StoreError::internal)?;
+        Ok(blob)
+    }
+
+    /// Undoes [`Blobs::adopt`]: moves the blob back to `to`.
+    pub async fn give_back(&self, blob: &str, to: &Path) {
+        if let Err(e) = tokio::fs::rename(self.path(blob), to).await {
+            tracing::warn!(blob, error = %e, "could not give a blob back to staging");
+        }
+    }
+
+    /// Deletes a blob nothing refers to any more. A failure is logged, not returned: the
+    /// write it follows has succeeded, and the sweep at the next start removes the orphan.
+    pub async fn remove(&self, blob: &str) {
+        if let Err(e) = tokio::fs::remove_file(self.path(blob)).await {
+            tracing::warn!(blob, error = %e, "could not remove blob");
+        }
+    }
+
+    /// Removes every blob (and half-written `.tmp`) not in `referenced`; returns how many.
+    pub async fn sweep(&self, referenced: &HashSet<String>) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        let mut dir = tokio::fs::read_dir(&self.dir)
+            .await
+            .map_err(StoreError::internal)?;
+        while let Some(entry) = dir.next_entry().await.map_err(StoreError::internal)? {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !referenced.contains(&name) && entry.file_type().await.is_ok_and(|t| t.is_file()) {
+                self.remove(&name).await;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
