@@ -1,12 +1,12 @@
 use axum::Router;
-use ezshare_api::{AppState, Settings};
+use ezshare_api::{AppState, Settings, var};
 use tokio::net::TcpListener;
 
 use crate::{Backend, CliError, ServeArgs, embedded, endpoints};
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
-    let settings = Settings::from_lookup(|k| match (k, &args.allowed_file_types) {
-        ("ALLOWED_FILE_TYPES", Some(flag)) => Some(flag.clone()),
+    let settings = Settings::from_lookup(|k| match &args.allowed_file_types {
+        Some(flag) if k == var::ALLOWED_FILE_TYPES => Some(flag.clone()),
         _ => std::env::var(k).ok(),
     })?;
     let listener = TcpListener::bind(args.addr)

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use crate::support::aws::AwsStack;
-use crate::support::{Server, client, form, walk_the_seed_story};
+use crate::support::{Server, client, form, walk_the_original_story};
 
 /// Bytes of every value, and the sequences that trip text handling: NUL, CR LF, 0xFF.
 fn binary_sample(len: usize) -> Vec<u8> {
@@ -24,7 +24,7 @@ fn serve(stack: &AwsStack, extra_env: &[(&str, &str)]) -> Server {
 }
 
 #[tokio::test]
-async fn the_seed_story_works_on_dynamodb_and_s3() {
+async fn the_original_story_works_on_dynamodb_and_s3() {
     let stack = AwsStack::start();
     let first = stack.bootstrap_with_cli();
     for created in [
@@ -40,7 +40,7 @@ async fn the_seed_story_works_on_dynamodb_and_s3() {
 
     let server = serve(&stack, &[]);
     let bytes = binary_sample(300_000);
-    walk_the_seed_story(&server, &bytes).await;
+    walk_the_original_story(&server, &bytes).await;
     assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
 
     // What the story left in the stack, seen with the SDK.

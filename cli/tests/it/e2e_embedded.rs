@@ -1,6 +1,6 @@
 //! End to end: the `ezshare serve` process on the embedded backend, over real HTTP.
 
-use crate::support::{Server, client, form, walk_the_seed_story};
+use crate::support::{Server, client, form, walk_the_original_story};
 
 /// A PDF header (the default type policy checks it) followed by every byte value.
 fn sample_bytes(len: usize) -> Vec<u8> {
@@ -10,10 +10,10 @@ fn sample_bytes(len: usize) -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn the_seed_story_works_end_to_end() {
+async fn the_original_story_works_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[], &[]);
-    walk_the_seed_story(&server, &sample_bytes(300_000)).await;
+    walk_the_original_story(&server, &sample_bytes(300_000)).await;
     assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
 }
 

@@ -56,7 +56,7 @@ async fn login(
         });
         (no_store(), Json(body)).into_response()
     } else {
-        // The seed answered with the bare token.
+        // The original Flask server answered with the bare token.
         (
             no_store(),
             [(CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -1,4 +1,4 @@
-//! `POST /logout` (and `GET /logout`, as in the seed): end the caller's session.
+//! `POST /logout` (and `GET /logout`, as in the original Flask server): end the caller's session.
 
 use axum::Router;
 use axum::extract::State;

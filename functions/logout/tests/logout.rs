@@ -37,7 +37,7 @@ async fn logout_ends_the_session_for_good() {
 }
 
 #[tokio::test]
-async fn get_logout_works_as_in_the_seed() {
+async fn get_logout_works_as_in_the_original_server() {
     let (t, r) = app().await;
     let bearer = t.bearer(UserType::Client, "bob").await;
     assert_eq!(send(&r, get("/logout", Some(&bearer))).await.status, 204);

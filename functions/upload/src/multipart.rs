@@ -4,7 +4,7 @@ use ezshare_api::ApiError;
 use ezshare_domain::ContentType;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 
-/// The multipart field holding the file, as in the seed.
+/// The multipart field holding the file, as in the original Flask server.
 pub const FILE_FIELD: &str = "request_file";
 
 /// Bytes other (ignored) parts may add in total, so they cannot be used to stream forever.

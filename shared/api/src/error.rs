@@ -139,7 +139,6 @@ impl From<AuthError> for ApiError {
             AuthError::WrongUserType { expected } => {
                 Self::Forbidden(format!("this endpoint is for {expected} users"))
             }
-            AuthError::InvalidCredentials => Self::InvalidCredentials,
             AuthError::Store(e) => e.into(),
             AuthError::Internal(detail) => Self::Internal(detail),
         }
@@ -198,5 +197,32 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ezshare_filetype::SourceError;
+
+    use super::*;
+
+    #[test]
+    fn a_store_failure_while_reading_for_the_type_keeps_its_status() {
+        let outage = PolicyError::Source(SourceError::new(StoreError::Unavailable("s3".into())));
+        assert_eq!(
+            ApiError::from(outage).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let broken = PolicyError::Source(SourceError::new(StoreError::Internal("bug".into())));
+        assert_eq!(
+            ApiError::from(broken).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let io = PolicyError::Source(SourceError::from(std::io::Error::other("disk")));
+        assert_eq!(ApiError::from(io).code(), "internal_error");
+        let rejected = PolicyError::Rejected {
+            reason: "not a PDF".into(),
+        };
+        assert_eq!(ApiError::from(rejected).code(), "unsupported_file_type");
     }
 }

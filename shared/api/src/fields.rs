@@ -11,7 +11,7 @@ use crate::ApiError;
 const MAX_FIELDS_BODY: usize = 64 * 1024;
 
 /// Named text fields from a JSON object, a urlencoded form or a multipart form (fields only):
-/// the seed was driven from Postman forms, so all three are accepted.
+/// the original Flask server was driven from Postman forms, so all three are accepted.
 #[derive(Debug, Default)]
 pub struct Fields(HashMap<String, String>);
 

@@ -1,7 +1,8 @@
 use http::header::{ACCEPT, CACHE_CONTROL};
 use http::{HeaderMap, HeaderValue};
 
-/// Whether the caller asked for JSON (`Accept: application/json`) over the seed's default.
+/// Whether the caller asked for JSON (`Accept: application/json`) over the original server's
+/// default (plain text or a redirect).
 pub fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get_all(ACCEPT)

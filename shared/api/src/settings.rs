@@ -20,6 +20,28 @@ impl ConfigError {
     }
 }
 
+/// The variables the settings are read from: the one place their names are written.
+pub mod var {
+    pub const SESSION_TTL_DAYS: &str = "SESSION_TTL_DAYS";
+    pub const DOWNLOAD_URL_TTL_SECONDS: &str = "DOWNLOAD_URL_TTL_SECONDS";
+    pub const MAX_UPLOAD_BYTES: &str = "MAX_UPLOAD_BYTES";
+    pub const TOKEN_ISSUER: &str = "TOKEN_ISSUER";
+    pub const ALLOWED_FILE_TYPES: &str = ezshare_filetype::FileTypePolicy::ENV_VAR;
+    pub const MAX_DIRECT_UPLOAD_BYTES: &str = "MAX_DIRECT_UPLOAD_BYTES";
+    pub const UPLOAD_URL_TTL_SECONDS: &str = "UPLOAD_URL_TTL_SECONDS";
+
+    /// Every one of them.
+    pub const ALL: &[&str] = &[
+        SESSION_TTL_DAYS,
+        DOWNLOAD_URL_TTL_SECONDS,
+        MAX_UPLOAD_BYTES,
+        TOKEN_ISSUER,
+        ALLOWED_FILE_TYPES,
+        MAX_DIRECT_UPLOAD_BYTES,
+        UPLOAD_URL_TTL_SECONDS,
+    ];
+}
+
 /// The behaviour settings every endpoint shares, with the product's defaults.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -56,27 +78,25 @@ impl Settings {
     /// S3 copies at most 5 GiB in one request, which is how a direct upload is put in place.
     pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
-    /// Reads the settings from variables (`lookup` is `std::env::var` in production), keeping
-    /// the default for each one that is unset: `SESSION_TTL_DAYS`, `DOWNLOAD_URL_TTL_SECONDS`,
-    /// `MAX_UPLOAD_BYTES`, `TOKEN_ISSUER`, `ALLOWED_FILE_TYPES`, `MAX_DIRECT_UPLOAD_BYTES`,
-    /// `UPLOAD_URL_TTL_SECONDS`.
+    /// Reads the settings from the variables of [`var`] (`lookup` is `std::env::var` in
+    /// production), keeping the default for each one that is unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut s = Self::default();
-        if let Some(days) = number(&lookup, "SESSION_TTL_DAYS", 1, 3650)? {
+        if let Some(days) = number(&lookup, var::SESSION_TTL_DAYS, 1, 3650)? {
             s.token.session_ttl = Duration::from_secs(days * 24 * 60 * 60);
         }
         // S3 caps SigV4 presigned URLs at 7 days.
-        if let Some(secs) = number(&lookup, "DOWNLOAD_URL_TTL_SECONDS", 1, 7 * 24 * 60 * 60)? {
+        if let Some(secs) = number(&lookup, var::DOWNLOAD_URL_TTL_SECONDS, 1, 7 * 24 * 60 * 60)? {
             s.download_url_ttl = Duration::from_secs(secs);
         }
-        if let Some(bytes) = number(&lookup, "MAX_UPLOAD_BYTES", 1, 100 * 1024 * 1024)? {
+        if let Some(bytes) = number(&lookup, var::MAX_UPLOAD_BYTES, 1, 100 * 1024 * 1024)? {
             s.max_upload_bytes = bytes;
         }
-        if let Some(issuer) = lookup("TOKEN_ISSUER") {
+        if let Some(issuer) = lookup(var::TOKEN_ISSUER) {
             let issuer = issuer.trim();
             if issuer.is_empty() || issuer.len() > 256 {
                 return Err(ConfigError::new(
-                    "TOKEN_ISSUER",
+                    var::TOKEN_ISSUER,
                     "must be 1 to 256 characters",
                 ));
             }
@@ -84,18 +104,18 @@ impl Settings {
         }
         if let Some(bytes) = number(
             &lookup,
-            "MAX_DIRECT_UPLOAD_BYTES",
+            var::MAX_DIRECT_UPLOAD_BYTES,
             1,
             Self::MAX_DIRECT_UPLOAD_BYTES,
         )? {
             s.max_direct_upload_bytes = bytes;
         }
-        if let Some(secs) = number(&lookup, "UPLOAD_URL_TTL_SECONDS", 1, 7 * 24 * 60 * 60)? {
+        if let Some(secs) = number(&lookup, var::UPLOAD_URL_TTL_SECONDS, 1, 7 * 24 * 60 * 60)? {
             s.upload_url_ttl = Duration::from_secs(secs);
         }
-        if let Some(types) = lookup(FileTypePolicy::ENV_VAR) {
+        if let Some(types) = lookup(var::ALLOWED_FILE_TYPES) {
             s.file_types = FileTypePolicy::parse(&types)
-                .map_err(|e| ConfigError::new(FileTypePolicy::ENV_VAR, e.message))?;
+                .map_err(|e| ConfigError::new(var::ALLOWED_FILE_TYPES, e.message))?;
         }
         Ok(s)
     }

@@ -27,9 +27,6 @@ pub enum AuthError {
     /// A valid session of the other user type.
     #[error("this endpoint is for {expected} users")]
     WrongUserType { expected: UserType },
-    /// Unknown user or wrong password: deliberately indistinguishable.
-    #[error("invalid credentials")]
-    InvalidCredentials,
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Hashing or signing failed: a bug or resource exhaustion.

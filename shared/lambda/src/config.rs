@@ -7,21 +7,20 @@ pub const FILES_BUCKET: &str = "FILES_BUCKET";
 pub const JWT_SECRET_ARN: &str = "JWT_SECRET_ARN";
 pub const JWT_SECRET: &str = "JWT_SECRET";
 
-/// Every environment variable the AWS wiring reads (besides the SDK's own `AWS_*`).
-pub const VARIABLES: &[&str] = &[
+/// The variables naming the deployment's resources and secret.
+const WIRING: &[&str] = &[
     USERS_TABLE,
     SESSIONS_TABLE,
     FILES_BUCKET,
     JWT_SECRET_ARN,
     JWT_SECRET,
-    "SESSION_TTL_DAYS",
-    "DOWNLOAD_URL_TTL_SECONDS",
-    "MAX_UPLOAD_BYTES",
-    "TOKEN_ISSUER",
-    "ALLOWED_FILE_TYPES",
-    "MAX_DIRECT_UPLOAD_BYTES",
-    "UPLOAD_URL_TTL_SECONDS",
 ];
+
+/// Every environment variable the AWS wiring reads (besides the SDK's own `AWS_*`): the
+/// wiring's and the behaviour settings'.
+pub fn variables() -> impl Iterator<Item = &'static str> {
+    WIRING.iter().chain(ezshare_api::var::ALL).copied()
+}
 
 /// Where the JWT secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ mod secret;
 use ezshare_api::{AppState, ConfigError, Endpoint, Secrets};
 use ezshare_store::aws::AwsBackend;
 
-pub use config::{AwsConfig, SecretSource, VARIABLES};
+pub use config::{AwsConfig, SecretSource, variables};
 pub use lambda_http::Error;
 pub use secret::load as load_secret;
 

@@ -66,7 +66,7 @@ impl AwsStack {
     /// Sets [`Self::env`] on `cmd`, first removing every ezshare setting and every AWS
     /// variable of the host that could point it elsewhere.
     pub fn configure(&self, cmd: &mut Command) {
-        for var in ezshare_lambda::VARIABLES.iter().chain(HOST_VARIABLES) {
+        for var in ezshare_lambda::variables().chain(HOST_VARIABLES.iter().copied()) {
             cmd.env_remove(var);
         }
         cmd.envs(self.env());

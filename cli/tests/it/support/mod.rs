@@ -84,9 +84,9 @@ pub fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The seed's story over HTTP: OPS signup, login, upload; CLIENT signup, login, list,
+/// The original server's story over HTTP: OPS signup, login, upload; CLIENT signup, login, list,
 /// download through the link (bytes identical), logout, token refused.
-pub async fn walk_the_seed_story(server: &Server, file_bytes: &[u8]) {
+pub async fn walk_the_original_story(server: &Server, file_bytes: &[u8]) {
     let http = client();
     let ok =
         |r: &reqwest::Response, status: u16| assert_eq!(r.status().as_u16(), status, "{}", r.url());
