@@ -22,6 +22,22 @@ use crate::{
     PresignedUpload, SessionRecord, StoreError, Stores, UploadIntent, UserRecord, WriteMode,
 };
 
+/// Promotes a staged upload as the API does: find it, then promote what was found.
+async fn promote(
+    staging: &dyn crate::UploadStaging,
+    i: &UploadIntent,
+    content_type: &ContentType,
+    mode: WriteMode,
+) -> Result<crate::StoredFile, StoreError> {
+    let staged = staging
+        .find_staged(&i.owner, &i.id)
+        .await?
+        .expect("the upload is staged");
+    staging
+        .promote_staged(&i.owner, &i.id, &staged, content_type, mode)
+        .await
+}
+
 /// Fresh, empty stores plus whatever must live as long as they do (a temp dir, a table name).
 pub struct Harness {
     pub stores: Stores,
@@ -583,9 +599,7 @@ pub async fn staging_round_trip(h: &Harness) {
     assert_eq!(s.files.head_file(&i.owner, &i.name).await.unwrap(), None);
     // The type the caller decided on (e.g. from the content) is what the file gets.
     let checked = ContentType::parse("application/x-checked").unwrap();
-    let stored = s
-        .staging
-        .promote_staged(&i.owner, &i.id, &checked, WriteMode::CreateNew)
+    let stored = promote(&*s.staging, &i, &checked, WriteMode::CreateNew)
         .await
         .unwrap();
     assert_eq!((stored.name.as_str(), stored.size), ("big report.pdf", 12));
@@ -635,9 +649,7 @@ pub async fn staging_promote_respects_existing_files(h: &Harness) {
         .unwrap();
     let i = stage(h, "opsy", "taken.pdf", b"%PDF-newer").await;
     assert!(matches!(
-        s.staging
-            .promote_staged(&i.owner, &i.id, &pdf(), WriteMode::CreateNew)
-            .await,
+        promote(&*s.staging, &i, &pdf(), WriteMode::CreateNew).await,
         Err(StoreError::AlreadyExists)
     ));
     assert_eq!(
@@ -658,9 +670,7 @@ pub async fn staging_promote_respects_existing_files(h: &Harness) {
             .is_some(),
         "staged kept for a retry"
     );
-    let stored = s
-        .staging
-        .promote_staged(&i.owner, &i.id, &pdf(), WriteMode::Overwrite)
+    let stored = promote(&*s.staging, &i, &pdf(), WriteMode::Overwrite)
         .await
         .unwrap();
     assert_eq!(stored.size, 10);
@@ -693,9 +703,7 @@ pub async fn staging_racing_promotes_have_one_winner(h: &Harness) {
         .map(|i| {
             let staging = h.stores.staging.clone();
             tokio::spawn(async move {
-                let r = staging
-                    .promote_staged(&i.owner, &i.id, &pdf(), WriteMode::CreateNew)
-                    .await;
+                let r = promote(&*staging, &i, &pdf(), WriteMode::CreateNew).await;
                 (i.size, r)
             })
         })

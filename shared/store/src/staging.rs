@@ -74,7 +74,8 @@ pub trait UploadStaging: Send + Sync + 'static {
         len: u64,
     ) -> Result<Bytes, StoreError>;
 
-    /// Moves the staged upload to (owner, its name), stored with `content_type`. With
+    /// Moves the staged upload to (owner, its name), stored with `content_type`; `staged` is
+    /// what [`UploadStaging::find_staged`] returned for it (so no second look-up). With
     /// [`WriteMode::CreateNew`] an existing file wins atomically ([`StoreError::AlreadyExists`];
     /// the staged upload stays, so the client may retry with overwrite). On success the staged
     /// upload is gone.
@@ -82,6 +83,7 @@ pub trait UploadStaging: Send + Sync + 'static {
         &self,
         owner: &Username,
         id: &UploadId,
+        staged: &StagedUpload,
         content_type: &ContentType,
         mode: WriteMode,
     ) -> Result<StoredFile, StoreError>;

@@ -3,12 +3,37 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
+use super::errors::store_error;
 use crate::StoreError;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// Sends a put that never overwrites: `attribute_not_exists` on the partition key, which
+/// DynamoDB decides atomically, so of racing puts of one key exactly one succeeds. A taken
+/// key is [`StoreError::AlreadyExists`]. `op` names the call for the log.
+pub(crate) async fn put_if_absent(
+    put: PutItemFluentBuilder,
+    partition_key: &str,
+    op: &str,
+) -> Result<(), StoreError> {
+    let put = put
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", partition_key);
+    match put.send().await {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Err(StoreError::AlreadyExists)
+        }
+        Err(e) => Err(store_error(op, e)),
+    }
+}
 
 pub(crate) fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())

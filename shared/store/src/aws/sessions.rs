@@ -3,7 +3,7 @@ use aws_sdk_dynamodb::Client;
 use ezshare_domain::{SessionId, UserType, Username};
 
 use super::errors::store_error;
-use super::item::{Item, get_unix, parse, s, unix};
+use super::item::{Item, get_unix, parse, put_if_absent, s, unix};
 use super::schema::sessions as attr;
 use crate::{SessionRecord, SessionStore, StoreError};
 
@@ -30,20 +30,9 @@ impl SessionStore for DynamoSessions {
             .item(attr::USER_TYPE, s(session.user_type.as_str()))
             .item(attr::USERNAME, s(session.username.as_str()))
             .item(attr::CREATED_AT, unix(session.created_at))
-            .item(attr::EXPIRES_AT, unix(session.expires_at))
-            // Ids are random, so a clash is next to impossible; never overwrite one anyway.
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", attr::PARTITION_KEY);
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(e) => Err(store_error("PutItem sessions", e)),
-        }
+            .item(attr::EXPIRES_AT, unix(session.expires_at));
+        // Ids are random, so a clash is next to impossible; never overwrite one anyway.
+        put_if_absent(put, attr::PARTITION_KEY, "PutItem sessions").await
     }
 
     async fn find_session(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {

@@ -142,18 +142,15 @@ impl UploadStaging for S3Staging {
         &self,
         owner: &Username,
         id: &UploadId,
+        staged: &StagedUpload,
         content_type: &ContentType,
         mode: WriteMode,
     ) -> Result<StoredFile, StoreError> {
-        let staged = self
-            .find_staged(owner, id)
-            .await?
-            .ok_or_else(|| StoreError::Internal(format!("no staged upload {id}")))?;
         self.copy_into_place(owner, id, &staged.name, content_type, mode)
             .await?;
         self.discard_staged(owner, id).await?;
         Ok(StoredFile {
-            name: staged.name,
+            name: staged.name.clone(),
             size: staged.size,
             content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),

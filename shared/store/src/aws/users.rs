@@ -3,7 +3,7 @@ use aws_sdk_dynamodb::Client;
 use ezshare_domain::{DisplayName, Email, UserType, Username};
 
 use super::errors::store_error;
-use super::item::{Item, get_s, get_unix, parse_opt, s, unix};
+use super::item::{Item, get_s, get_unix, parse_opt, put_if_absent, s, unix};
 use super::schema::users as attr;
 use crate::{StoreError, UserRecord, UserStore};
 
@@ -29,27 +29,15 @@ impl UserStore for DynamoUsers {
             .item(attr::PARTITION_KEY, s(user.user_type.as_str()))
             .item(attr::SORT_KEY, s(user.username.as_str()))
             .item(attr::PASSWORD_HASH, s(&user.password_hash))
-            .item(attr::CREATED_AT, unix(user.created_at))
-            // The key exists iff an item exists: a put-if-absent that DynamoDB applies
-            // atomically, so of racing signups exactly one wins.
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", attr::PARTITION_KEY);
+            .item(attr::CREATED_AT, unix(user.created_at));
         if let Some(email) = &user.email {
             put = put.item(attr::EMAIL, s(email.as_str()));
         }
         if let Some(name) = &user.name {
             put = put.item(attr::NAME, s(name.as_str()));
         }
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(e) => Err(store_error("PutItem users", e)),
-        }
+        // Of racing signups of one name exactly one wins.
+        put_if_absent(put, attr::PARTITION_KEY, "PutItem users").await
     }
 
     async fn find_user(

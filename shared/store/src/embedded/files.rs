@@ -131,44 +131,59 @@ impl EmbeddedFiles {
     }
 }
 
-/// Inserts a file row pointing at `blob` inside `tx`, honouring `mode` atomically (the primary
-/// key decides between racing creates). Returns the blob of the row it replaced, for the
-/// caller to delete once the transaction has committed.
-pub(super) fn insert_file_row(
-    tx: &rusqlite::Transaction<'_>,
-    owner: &str,
+/// Commits a file row pointing at `blob`, with whatever `also` does in the same
+/// transaction, honouring `mode` atomically (the primary key decides between racing creates);
+/// then deletes the blob of the row it replaced. On failure nothing changed, and the caller
+/// still owns `blob`.
+pub(super) async fn commit_file(
+    db: &Db,
+    blobs: &Blobs,
+    owner: &Username,
     file: &StoredFile,
     blob: &str,
     mode: WriteMode,
-) -> Result<Option<String>, StoreError> {
-    let replaced: Option<String> = tx
-        .query_row(
-            "SELECT blob FROM files WHERE owner = ?1 AND name = ?2",
-            params![owner, file.name.as_str()],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(StoreError::internal)?;
-    let verb = match mode {
-        WriteMode::CreateNew => "INSERT INTO files",
-        WriteMode::Overwrite => "INSERT OR REPLACE INTO files",
-    };
-    insert_unique(
-        tx,
-        &format!(
-            "{verb} (owner, name, size, content_type, uploaded_at, blob)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        ),
-        params![
-            owner,
-            file.name.as_str(),
-            file.size as i64,
-            file.content_type.as_str(),
-            to_unix(file.uploaded_at),
-            blob,
-        ],
-    )?;
-    Ok(replaced)
+    also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), StoreError> + Send + 'static,
+) -> Result<(), StoreError> {
+    let (owner, file, blob) = (owner.to_string(), file.clone(), blob.to_owned());
+    let replaced = db
+        .call(move |conn| {
+            let tx = conn.transaction().map_err(StoreError::internal)?;
+            let replaced: Option<String> = tx
+                .query_row(
+                    "SELECT blob FROM files WHERE owner = ?1 AND name = ?2",
+                    params![owner, file.name.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(StoreError::internal)?;
+            let verb = match mode {
+                WriteMode::CreateNew => "INSERT INTO files",
+                WriteMode::Overwrite => "INSERT OR REPLACE INTO files",
+            };
+            insert_unique(
+                &tx,
+                &format!(
+                    "{verb} (owner, name, size, content_type, uploaded_at, blob)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                ),
+                params![
+                    owner,
+                    file.name.as_str(),
+                    file.size as i64,
+                    file.content_type.as_str(),
+                    to_unix(file.uploaded_at),
+                    blob,
+                ],
+            )?;
+            also(&tx)?;
+            tx.commit().map_err(StoreError::internal)?;
+            Ok(replaced)
+        })
+        .await?;
+    if let Some(old) = replaced {
+        blobs.remove(&old).await;
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -189,28 +204,22 @@ impl FileStore for EmbeddedFiles {
             content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),
         };
-        let (owner_s, row, new_blob) = (owner.to_string(), file.clone(), blob.clone());
-        let committed = self
-            .db
-            .call(move |conn| {
-                let tx = conn.transaction().map_err(StoreError::internal)?;
-                let replaced = insert_file_row(&tx, &owner_s, &row, &new_blob, mode)?;
-                tx.commit().map_err(StoreError::internal)?;
-                Ok(replaced)
-            })
-            .await;
-        match committed {
-            Ok(replaced) => {
-                if let Some(old) = replaced {
-                    self.blobs.remove(&old).await;
-                }
-                Ok(file)
-            }
-            Err(e) => {
-                self.blobs.remove(&blob).await;
-                Err(e)
-            }
+        let nothing_else = |_: &rusqlite::Transaction<'_>| Ok(());
+        let committed = commit_file(
+            &self.db,
+            &self.blobs,
+            owner,
+            &file,
+            &blob,
+            mode,
+            nothing_else,
+        )
+        .await;
+        if let Err(e) = committed {
+            self.blobs.remove(&blob).await;
+            return Err(e);
         }
+        Ok(file)
     }
 
     async fn head_file(

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::blobs::{Blobs, WriteError, write_whole};
 use super::db::{Db, from_unix, insert_unique, parse_stored, to_unix};
-use super::files::insert_file_row;
+use super::files::commit_file;
 use super::signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 use crate::{
     PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
@@ -274,13 +274,10 @@ impl UploadStaging for EmbeddedStaging {
         &self,
         owner: &Username,
         id: &UploadId,
+        staged: &StagedUpload,
         content_type: &ContentType,
         mode: WriteMode,
     ) -> Result<StoredFile, StoreError> {
-        let staged = self
-            .find_staged(owner, id)
-            .await?
-            .ok_or_else(|| StoreError::Internal(format!("no staged upload {id}")))?;
         // Move the bytes first (an atomic rename), so a visible row always has its blob.
         let staged_path = self.staged_path(id.as_str());
         let blob = self.blobs.adopt(&staged_path).await?;
@@ -290,36 +287,28 @@ impl UploadStaging for EmbeddedStaging {
             content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),
         };
-        let (owner_s, id_s, row, new_blob) = (
-            owner.to_string(),
-            id.to_string(),
-            file.clone(),
-            blob.clone(),
-        );
-        let committed = self
-            .db
-            .call(move |conn| {
-                let tx = conn.transaction().map_err(StoreError::internal)?;
-                let replaced = insert_file_row(&tx, &owner_s, &row, &new_blob, mode)?;
-                tx.execute("DELETE FROM staged WHERE id = ?1", params![id_s])
-                    .map_err(StoreError::internal)?;
-                tx.commit().map_err(StoreError::internal)?;
-                Ok(replaced)
-            })
-            .await;
-        match committed {
-            Ok(replaced) => {
-                if let Some(old) = replaced {
-                    self.blobs.remove(&old).await;
-                }
-                Ok(file)
-            }
-            Err(e) => {
-                // Give the bytes back to staging so the client may retry (e.g. with overwrite).
-                self.blobs.give_back(&blob, &staged_path).await;
-                Err(e)
-            }
+        let id = id.to_string();
+        let done_staging = move |tx: &rusqlite::Transaction<'_>| {
+            tx.execute("DELETE FROM staged WHERE id = ?1", params![id])
+                .map(|_| ())
+                .map_err(StoreError::internal)
+        };
+        let committed = commit_file(
+            &self.db,
+            &self.blobs,
+            owner,
+            &file,
+            &blob,
+            mode,
+            done_staging,
+        )
+        .await;
+        if let Err(e) = committed {
+            // Give the bytes back to staging so the client may retry (e.g. with overwrite).
+            self.blobs.give_back(&blob, &staged_path).await;
+            return Err(e);
         }
+        Ok(file)
     }
 
     async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError> {
