@@ -6,7 +6,6 @@ use std::path::Path;
 
 use ezshare_api::ConfigError;
 use ezshare_auth::JwtSecret;
-use rand::RngCore;
 
 use crate::CliError;
 
@@ -28,9 +27,7 @@ pub fn load_or_create(data_dir: &Path, from_env: Option<String>) -> Result<JwtSe
 }
 
 fn create(path: &Path) -> Result<JwtSecret, CliError> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let encoded = hex::encode(bytes);
+    let encoded = hex::encode(ezshare_domain::random_bytes::<32>());
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

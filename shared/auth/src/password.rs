@@ -1,7 +1,7 @@
 //! Argon2id password hashing (PHC strings), off the async executor.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
 use ezshare_domain::Password;
 
 use crate::AuthError;
@@ -27,9 +27,9 @@ const DUMMY_PASSWORD: &[u8] = b"ezshare dummy password, never valid";
 /// Hashes a password into a PHC string with a fresh random salt, on the blocking pool.
 pub async fn hash(password: Password) -> Result<String, AuthError> {
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        // A fresh 16-byte salt from the OS's secure generator.
         argon2()
-            .hash_password(password.expose().as_bytes(), &salt)
+            .hash_password(password.expose().as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| AuthError::Internal(format!("argon2 hash: {e}")))
     })
@@ -103,11 +103,26 @@ mod tests {
         assert!(DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
     }
 
+    /// A hash stored by an ezshare built with argon2 0.5 (made with argon2 0.5.3): accounts
+    /// created before the upgrade to 0.6 must still log in.
+    const HASH_FROM_ARGON2_0_5: &str = "$argon2id$v=19$m=19456,t=2,p=1$PvSNIHixc5khwpaQo8QmGg$ZnxEDwEIVnyAjdj6owJeh4w6CCC2HivR4mKih11rWS0";
+
+    #[tokio::test]
+    async fn hashes_made_by_argon2_0_5_still_verify() {
+        let stored = Some(HASH_FROM_ARGON2_0_5.to_owned());
+        assert!(
+            verify(stored.clone(), "made by argon2 0.5".into())
+                .await
+                .unwrap()
+        );
+        assert!(!verify(stored, "made by argon2 0.6".into()).await.unwrap());
+    }
+
     #[test]
     fn dummy_hash_is_a_real_hash_at_the_current_parameters() {
         let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
         let recomputed = argon2()
-            .hash_password(DUMMY_PASSWORD, parsed.salt.unwrap())
+            .hash_password_with_salt(DUMMY_PASSWORD, &parsed.salt.unwrap())
             .unwrap()
             .to_string();
         assert_eq!(recomputed, DUMMY_HASH);

@@ -91,9 +91,10 @@ impl TokenKeys {
         validation.set_issuer(&[issuer]);
         validation.set_audience(&["ops", "client"]);
         validation.leeway = 0;
+        // Only an empty key is refused, and a JwtSecret has at least MIN_BYTES.
         Self {
-            encoding: EncodingKey::from_secret(secret.as_bytes()),
-            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            encoding: EncodingKey::from_secret(secret.as_bytes()).expect("a non-empty HMAC key"),
+            decoding: DecodingKey::from_secret(secret.as_bytes()).expect("a non-empty HMAC key"),
             validation,
         }
     }
@@ -146,7 +147,7 @@ mod tests {
 
     /// Signs an arbitrary header and payload with HMAC-SHA256, like a forger with the key would.
     fn hand_signed(header: serde_json::Value, payload: serde_json::Value, key: &[u8]) -> String {
-        let enc = EncodingKey::from_secret(key);
+        let enc = EncodingKey::from_secret(key).unwrap();
         let msg = format!("{}.{}", b64(&header), b64(&payload));
         let sig = jsonwebtoken::crypto::sign(msg.as_bytes(), &enc, Algorithm::HS256).unwrap();
         format!("{msg}.{sig}")
@@ -203,7 +204,7 @@ mod tests {
 
     #[test]
     fn other_hmac_algorithms_are_rejected_even_with_the_right_key() {
-        let enc = EncodingKey::from_secret(SECRET);
+        let enc = EncodingKey::from_secret(SECRET).unwrap();
         let t = jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims(), &enc).unwrap();
         assert_eq!(keys().verify(&t), Err(Unauthenticated::InvalidToken));
     }

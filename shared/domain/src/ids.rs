@@ -2,18 +2,27 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
-use rand::rngs::OsRng;
+use rand::TryRng;
+use rand::rngs::SysRng;
 
 use crate::ValidationError;
 
 /// 256 bits from the OS CSPRNG, base64url without padding: 43 characters.
 const RANDOM_ID_CHARS: usize = 43;
 
+/// `N` bytes straight from the operating system's secure generator: the one source of every
+/// id, token and key the product makes.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    // Without entropy nothing secure can be made; the OS failing here is not recoverable.
+    SysRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's random generator failed");
+    bytes
+}
+
 fn random_id() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
 fn parse_random_id(field: &'static str, raw: &str) -> Result<String, ValidationError> {

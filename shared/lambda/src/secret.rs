@@ -1,7 +1,6 @@
 use aws_config::SdkConfig;
 use ezshare_api::ConfigError;
 use ezshare_auth::JwtSecret;
-use rand::RngCore;
 
 use crate::config::{JWT_SECRET, JWT_SECRET_ARN};
 use crate::{SecretSource, StartupError};
@@ -31,11 +30,7 @@ pub async fn load(sdk: &SdkConfig, source: &SecretSource) -> Result<JwtSecret, S
                 })?;
             parse(value, JWT_SECRET_ARN)
         }
-        SecretSource::None => {
-            let mut throwaway = vec![0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut throwaway);
-            parse(throwaway, JWT_SECRET)
-        }
+        SecretSource::None => parse(ezshare_domain::random_bytes::<32>().to_vec(), JWT_SECRET),
     }
 }
 
