@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use time::OffsetDateTime;
 
 use crate::StoreError;
@@ -45,37 +45,92 @@ CREATE TABLE IF NOT EXISTS staged (
 ) WITHOUT ROWID;
 ";
 
-/// One SQLite connection shared by the adapters. SQLite serialises writers anyway; a mutex
-/// keeps it simple, and every call runs on the blocking pool, off the async executor.
+/// Connections kept for reads; more are opened under load and closed when idle ones exceed it.
+const IDLE_READERS: usize = 8;
+
+/// The embedded database: one writer connection (SQLite serialises writers anyway), run on
+/// the blocking pool because a commit may wait on the disk; and a pool of read connections,
+/// which WAL mode lets run beside the writer and each other.
+///
+/// Reads run inline on the calling task: they are point look-ups and short ranges by primary
+/// key, tens of microseconds, and a hop to the blocking pool would cost more than the query.
+/// Each connection caches its prepared statements (`prepare_cached`).
 #[derive(Clone)]
-pub(crate) struct Db(Arc<Mutex<Connection>>);
+pub(crate) struct Db {
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Readers>,
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn open(&self) -> Result<Connection, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(StoreError::internal)?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(StoreError::internal)?;
+        Ok(conn)
+    }
+}
+
+/// How long a statement waits for a lock (a checkpoint, the writer) before failing.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Internal("database mutex poisoned".into())
+}
 
 impl Db {
     pub async fn open(path: PathBuf) -> Result<Self, StoreError> {
         tokio::task::spawn_blocking(move || {
             let conn = Connection::open(&path).map_err(StoreError::internal)?;
+            conn.busy_timeout(BUSY_TIMEOUT)
+                .map_err(StoreError::internal)?;
             conn.execute_batch(SCHEMA).map_err(StoreError::internal)?;
-            Ok(Db(Arc::new(Mutex::new(conn))))
+            Ok(Db {
+                writer: Arc::new(Mutex::new(conn)),
+                readers: Arc::new(Readers {
+                    path,
+                    idle: Mutex::new(Vec::new()),
+                }),
+            })
         })
         .await
         .map_err(StoreError::internal)?
     }
 
-    /// Runs `f` with the connection on the blocking pool.
-    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    /// Runs `f` with the writer connection on the blocking pool.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let db = self.0.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db
-                .lock()
-                .map_err(|_| StoreError::Internal("database mutex poisoned".into()))?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(StoreError::internal)?
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || f(&mut *writer.lock().map_err(poisoned)?))
+            .await
+            .map_err(StoreError::internal)?
+    }
+
+    /// Runs the read-only `f` with a pooled read connection, here and now. It sees every
+    /// write committed before it started.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.idle.lock().map_err(poisoned)?.pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => self.readers.open()?,
+        };
+        let result = f(&conn);
+        let mut idle = self.readers.idle.lock().map_err(poisoned)?;
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        result
     }
 }
 

@@ -55,18 +55,15 @@ impl EmbeddedFiles {
 
     /// Removes blobs no file row refers to (left by a crash between write and commit).
     pub async fn sweep_orphan_blobs(&self) -> Result<usize, StoreError> {
-        let referenced: HashSet<String> = self
-            .db
-            .call(|conn| {
-                let mut stmt = conn
-                    .prepare("SELECT blob FROM files")
-                    .map_err(StoreError::internal)?;
-                let rows = stmt
-                    .query_map([], |r| r.get::<_, String>(0))
-                    .map_err(StoreError::internal)?;
-                rows.collect::<Result<_, _>>().map_err(StoreError::internal)
-            })
-            .await?;
+        let referenced: HashSet<String> = self.db.read(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT blob FROM files")
+                .map_err(StoreError::internal)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(StoreError::internal)?;
+            rows.collect::<Result<_, _>>().map_err(StoreError::internal)
+        })?;
         self.blobs.sweep(&referenced).await
     }
 
@@ -98,36 +95,34 @@ impl EmbeddedFiles {
         name: &FileName,
     ) -> Result<Option<(StoredFile, String)>, StoreError> {
         let (owner, name) = (owner.clone(), name.clone());
-        self.db
-            .call(move |conn| {
-                let row = conn
-                    .query_row(
-                        "SELECT size, content_type, uploaded_at, blob FROM files
+        self.db.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT size, content_type, uploaded_at, blob FROM files
                          WHERE owner = ?1 AND name = ?2",
-                        params![owner.as_str(), name.as_str()],
-                        |r| {
-                            Ok((
-                                r.get::<_, i64>(0)?,
-                                r.get::<_, String>(1)?,
-                                r.get::<_, i64>(2)?,
-                                r.get::<_, String>(3)?,
-                            ))
-                        },
-                    )
-                    .optional()
-                    .map_err(StoreError::internal)?;
-                let Some((size, content_type, uploaded_at, blob)) = row else {
-                    return Ok(None);
-                };
-                let file = StoredFile {
-                    name,
-                    size: size as u64,
-                    content_type: parse_stored(&content_type, ContentType::parse)?,
-                    uploaded_at: from_unix(uploaded_at)?,
-                };
-                Ok(Some((file, blob)))
-            })
-            .await
+                )
+                .map_err(StoreError::internal)?
+                .query_row(params![owner.as_str(), name.as_str()], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .optional()
+                .map_err(StoreError::internal)?;
+            let Some((size, content_type, uploaded_at, blob)) = row else {
+                return Ok(None);
+            };
+            let file = StoredFile {
+                name,
+                size: size as u64,
+                content_type: parse_stored(&content_type, ContentType::parse)?,
+                uploaded_at: from_unix(uploaded_at)?,
+            };
+            Ok(Some((file, blob)))
+        })
     }
 }
 
@@ -146,14 +141,12 @@ pub(super) async fn commit_file(
 ) -> Result<(), StoreError> {
     let (owner, file, blob) = (owner.to_string(), file.clone(), blob.to_owned());
     let replaced = db
-        .call(move |conn| {
+        .write(move |conn| {
             let tx = conn.transaction().map_err(StoreError::internal)?;
             let replaced: Option<String> = tx
-                .query_row(
-                    "SELECT blob FROM files WHERE owner = ?1 AND name = ?2",
-                    params![owner, file.name.as_str()],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT blob FROM files WHERE owner = ?1 AND name = ?2")
+                .map_err(StoreError::internal)?
+                .query_row(params![owner, file.name.as_str()], |r| r.get(0))
                 .optional()
                 .map_err(StoreError::internal)?;
             let verb = match mode {
@@ -242,29 +235,26 @@ impl FileStore for EmbeddedFiles {
         };
         let owner = owner.to_string();
         let limit = limit.get() as usize;
-        let mut rows = self
-            .db
-            .call(move |conn| {
-                // BINARY collation compares the UTF-8 bytes: the order S3 lists keys in.
-                let mut stmt = conn
-                    .prepare_cached(
-                        "SELECT name, size, uploaded_at FROM files
+        let mut rows = self.db.read(move |conn| {
+            // BINARY collation compares the UTF-8 bytes: the order S3 lists keys in.
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT name, size, uploaded_at FROM files
                          WHERE owner = ?1 AND name > ?2 ORDER BY name LIMIT ?3",
-                    )
-                    .map_err(StoreError::internal)?;
-                let rows = stmt
-                    .query_map(params![owner, after, (limit + 1) as i64], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, i64>(2)?,
-                        ))
-                    })
-                    .map_err(StoreError::internal)?;
-                rows.collect::<Result<Vec<_>, _>>()
-                    .map_err(StoreError::internal)
-            })
-            .await?;
+                )
+                .map_err(StoreError::internal)?;
+            let rows = stmt
+                .query_map(params![owner, after, (limit + 1) as i64], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(StoreError::internal)?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(StoreError::internal)
+        })?;
         let more = rows.len() > limit;
         rows.truncate(limit);
         let files = rows
@@ -306,12 +296,12 @@ impl FileStore for EmbeddedFiles {
         let (owner_s, name_s) = (owner.to_string(), name.to_string());
         let blob: Option<String> = self
             .db
-            .call(move |conn| {
-                conn.query_row(
+            .write(move |conn| {
+                conn.prepare_cached(
                     "DELETE FROM files WHERE owner = ?1 AND name = ?2 RETURNING blob",
-                    params![owner_s, name_s],
-                    |r| r.get(0),
                 )
+                .map_err(StoreError::internal)?
+                .query_row(params![owner_s, name_s], |r| r.get(0))
                 .optional()
                 .map_err(StoreError::internal)
             })

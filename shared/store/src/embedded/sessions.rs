@@ -17,7 +17,7 @@ impl EmbeddedSessions {
     /// Deletes sessions that expired before `now`; returns how many.
     pub async fn purge_expired(&self, now: time::OffsetDateTime) -> Result<usize, StoreError> {
         self.db
-            .call(move |conn| {
+            .write(move |conn| {
                 conn.execute(
                     "DELETE FROM sessions WHERE expires_at <= ?1",
                     params![to_unix(now)],
@@ -33,7 +33,7 @@ impl SessionStore for EmbeddedSessions {
     async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
         let s = session.clone();
         self.db
-            .call(move |conn| {
+            .write(move |conn| {
                 insert_unique(
                     conn,
                     "INSERT INTO sessions (id, user_type, username, created_at, expires_at)
@@ -52,42 +52,40 @@ impl SessionStore for EmbeddedSessions {
 
     async fn find_session(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         let id = id.clone();
-        self.db
-            .call(move |conn| {
-                let row = conn
-                    .query_row(
-                        "SELECT user_type, username, created_at, expires_at FROM sessions
+        self.db.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT user_type, username, created_at, expires_at FROM sessions
                          WHERE id = ?1",
-                        params![id.as_str()],
-                        |r| {
-                            Ok((
-                                r.get::<_, String>(0)?,
-                                r.get::<_, String>(1)?,
-                                r.get::<_, i64>(2)?,
-                                r.get::<_, i64>(3)?,
-                            ))
-                        },
-                    )
-                    .optional()
-                    .map_err(StoreError::internal)?;
-                let Some((user_type, username, created_at, expires_at)) = row else {
-                    return Ok(None);
-                };
-                Ok(Some(SessionRecord {
-                    id,
-                    user_type: parse_stored(&user_type, str::parse::<UserType>)?,
-                    username: parse_stored(&username, Username::parse)?,
-                    created_at: from_unix(created_at)?,
-                    expires_at: from_unix(expires_at)?,
-                }))
-            })
-            .await
+                )
+                .map_err(StoreError::internal)?
+                .query_row(params![id.as_str()], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })
+                .optional()
+                .map_err(StoreError::internal)?;
+            let Some((user_type, username, created_at, expires_at)) = row else {
+                return Ok(None);
+            };
+            Ok(Some(SessionRecord {
+                id,
+                user_type: parse_stored(&user_type, str::parse::<UserType>)?,
+                username: parse_stored(&username, Username::parse)?,
+                created_at: from_unix(created_at)?,
+                expires_at: from_unix(expires_at)?,
+            }))
+        })
     }
 
     async fn delete_session(&self, id: &SessionId) -> Result<(), StoreError> {
         let id = id.clone();
         self.db
-            .call(move |conn| {
+            .write(move |conn| {
                 conn.execute("DELETE FROM sessions WHERE id = ?1", params![id.as_str()])
                     .map(|_| ())
                     .map_err(StoreError::internal)

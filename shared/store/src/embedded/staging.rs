@@ -83,25 +83,23 @@ impl EmbeddedStaging {
 
     async fn row(&self, owner: &str, id: &str) -> Result<Option<StagedRow>, StoreError> {
         let (owner, id) = (owner.to_owned(), id.to_owned());
-        self.db
-            .call(move |conn| {
-                conn.query_row(
-                    "SELECT name, size, content_type, received_size FROM staged
+        self.db.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT name, size, content_type, received_size FROM staged
                      WHERE id = ?1 AND owner = ?2",
-                    params![id, owner],
-                    |r| {
-                        Ok(StagedRow {
-                            name: r.get(0)?,
-                            size: r.get::<_, i64>(1)? as u64,
-                            content_type: r.get(2)?,
-                            received_size: r.get::<_, Option<i64>>(3)?.map(|n| n as u64),
-                        })
-                    },
-                )
-                .optional()
-                .map_err(StoreError::internal)
+            )
+            .map_err(StoreError::internal)?
+            .query_row(params![id, owner], |r| {
+                Ok(StagedRow {
+                    name: r.get(0)?,
+                    size: r.get::<_, i64>(1)? as u64,
+                    content_type: r.get(2)?,
+                    received_size: r.get::<_, Option<i64>>(3)?.map(|n| n as u64),
+                })
             })
-            .await
+            .optional()
+            .map_err(StoreError::internal)
+        })
     }
 
     /// Receives the bytes of a direct upload from the local server's PUT route. The link's
@@ -150,7 +148,7 @@ impl EmbeddedStaging {
         }
         let (id, size) = (id.to_owned(), row.size as i64);
         self.db
-            .call(move |conn| {
+            .write(move |conn| {
                 conn.execute(
                     "UPDATE staged SET received_size = ?2 WHERE id = ?1",
                     params![id, size],
@@ -166,7 +164,7 @@ impl EmbeddedStaging {
     pub async fn sweep(&self, cutoff: OffsetDateTime) -> Result<usize, StoreError> {
         let ids: Vec<String> = self
             .db
-            .call(move |conn| {
+            .write(move |conn| {
                 let mut stmt = conn
                     .prepare("DELETE FROM staged WHERE created_at < ?1 RETURNING id")
                     .map_err(StoreError::internal)?;
@@ -194,7 +192,7 @@ impl UploadStaging for EmbeddedStaging {
         let now = OffsetDateTime::now_utc();
         let i = intent.clone();
         self.db
-            .call(move |conn| {
+            .write(move |conn| {
                 insert_unique(
                     conn,
                     "INSERT INTO staged (id, owner, name, size, content_type, created_at)
@@ -315,7 +313,7 @@ impl UploadStaging for EmbeddedStaging {
         let (owner_s, id_s) = (owner.to_string(), id.to_string());
         let deleted = self
             .db
-            .call(move |conn| {
+            .write(move |conn| {
                 conn.execute(
                     "DELETE FROM staged WHERE id = ?1 AND owner = ?2",
                     params![id_s, owner_s],

@@ -20,7 +20,7 @@ impl UserStore for EmbeddedUsers {
     async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         let user = user.clone();
         self.db
-            .call(move |conn| {
+            .write(move |conn| {
                 // The primary key makes this a put-if-absent, atomic under concurrency.
                 insert_unique(
                     conn,
@@ -45,38 +45,36 @@ impl UserStore for EmbeddedUsers {
         username: &Username,
     ) -> Result<Option<UserRecord>, StoreError> {
         let username = username.clone();
-        self.db
-            .call(move |conn| {
-                let row = conn
-                    .query_row(
-                        "SELECT password_hash, email, name, created_at FROM users
+        self.db.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT password_hash, email, name, created_at FROM users
                          WHERE user_type = ?1 AND username = ?2",
-                        params![user_type.as_str(), username.as_str()],
-                        |r| {
-                            Ok((
-                                r.get::<_, String>(0)?,
-                                r.get::<_, Option<String>>(1)?,
-                                r.get::<_, Option<String>>(2)?,
-                                r.get::<_, i64>(3)?,
-                            ))
-                        },
-                    )
-                    .optional()
-                    .map_err(StoreError::internal)?;
-                let Some((password_hash, email, name, created_at)) = row else {
-                    return Ok(None);
-                };
-                Ok(Some(UserRecord {
-                    user_type,
-                    username,
-                    password_hash,
-                    email: email.map(|e| parse_stored(&e, Email::parse)).transpose()?,
-                    name: name
-                        .map(|n| parse_stored(&n, DisplayName::parse))
-                        .transpose()?,
-                    created_at: from_unix(created_at)?,
-                }))
-            })
-            .await
+                )
+                .map_err(StoreError::internal)?
+                .query_row(params![user_type.as_str(), username.as_str()], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })
+                .optional()
+                .map_err(StoreError::internal)?;
+            let Some((password_hash, email, name, created_at)) = row else {
+                return Ok(None);
+            };
+            Ok(Some(UserRecord {
+                user_type,
+                username,
+                password_hash,
+                email: email.map(|e| parse_stored(&e, Email::parse)).transpose()?,
+                name: name
+                    .map(|n| parse_stored(&n, DisplayName::parse))
+                    .transpose()?,
+                created_at: from_unix(created_at)?,
+            }))
+        })
     }
 }
