@@ -12,7 +12,9 @@ pub enum CliError {
     },
     #[error("could not open the store: {0}")]
     Store(#[from] StoreError),
-    #[error("this ezshare was built without AWS support; build it with `cargo run --profile local -p ezshare --features aws -- ...`")]
+    #[error(
+        "this ezshare was built without AWS support; build it with `cargo run --profile local -p ezshare --features aws -- ...`"
+    )]
     AwsNotBuilt,
     #[error("{0}")]
     Startup(String),
