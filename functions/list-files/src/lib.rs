@@ -2,12 +2,11 @@
 
 use axum::extract::State;
 use axum::{Json, Router};
-use ezshare_api::listing::{page_json, paging};
+use ezshare_api::listing::{PageJson, page_json, paging};
 use ezshare_api::{
     ApiError, AppState, Endpoint, Path, QueryParams, Route, RouterExt, Secrets, existing_ops_user,
 };
 use ezshare_auth::extract::ClientCaller;
-use serde_json::Value;
 
 const LIST_FILES: Route = Route::get("/client/files/{ops_username}");
 
@@ -28,7 +27,7 @@ async fn list_files(
     ClientCaller(_caller): ClientCaller,
     Path(raw): Path<String>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PageJson>, ApiError> {
     let (limit, cursor) = paging(&query)?;
     let owner = existing_ops_user(&state, &raw).await?;
     let page = state
@@ -36,5 +35,5 @@ async fn list_files(
         .files
         .list_files(&owner, cursor.as_ref(), limit)
         .await?;
-    Ok(Json(page_json(&owner, &page)))
+    Ok(Json(page_json(owner, page)))
 }

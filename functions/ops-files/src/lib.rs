@@ -3,10 +3,9 @@
 
 use axum::extract::State;
 use axum::{Json, Router};
-use ezshare_api::listing::{page_json, paging};
+use ezshare_api::listing::{PageJson, page_json, paging};
 use ezshare_api::{ApiError, AppState, Endpoint, QueryParams, Route, RouterExt, Secrets};
 use ezshare_auth::extract::OpsCaller;
-use serde_json::Value;
 
 const OWN_FILES: Route = Route::get("/ops/files");
 
@@ -26,12 +25,12 @@ async fn own_files(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PageJson>, ApiError> {
     let (limit, cursor) = paging(&query)?;
     let page = state
         .stores
         .files
         .list_files(&caller.username, cursor.as_ref(), limit)
         .await?;
-    Ok(Json(page_json(&caller.username, &page)))
+    Ok(Json(page_json(caller.username, page)))
 }

@@ -36,11 +36,10 @@ pub async fn existing_ops_user(
 ) -> Result<ezshare_domain::Username, ApiError> {
     let unknown = || ApiError::not_found("unknown_ops_user", format!("no OPS user named {raw}"));
     let username = ezshare_domain::Username::parse(raw).map_err(|_| unknown())?;
-    state
+    let exists = state
         .stores
         .users
-        .find_user(ezshare_domain::UserType::Ops, &username)
-        .await?
-        .ok_or_else(unknown)?;
-    Ok(username)
+        .user_exists(ezshare_domain::UserType::Ops, &username)
+        .await?;
+    if exists { Ok(username) } else { Err(unknown()) }
 }

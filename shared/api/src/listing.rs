@@ -1,8 +1,9 @@
 //! The JSON of files and listings, and the listing's paging parameters, shared by every
 //! endpoint that shows files.
 
-use ezshare_domain::{Cursor, PageLimit, Username, rfc3339};
+use ezshare_domain::{Cursor, FileName, PageLimit, Username, rfc3339};
 use ezshare_store::{FilePage, StoredFile};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::{ApiError, QueryParams};
@@ -18,18 +19,39 @@ pub fn paging(query: &QueryParams) -> Result<(PageLimit, Option<Cursor>), ApiErr
     Ok((limit, cursor))
 }
 
-/// `{"ops_username","files":[{"name","size","uploaded_at"}],"next_cursor"}`.
-pub fn page_json(owner: &Username, page: &FilePage) -> Value {
-    let files: Vec<Value> = page
-        .files
-        .iter()
-        .map(|f| json!({"name": f.name, "size": f.size, "uploaded_at": rfc3339(f.uploaded_at)}))
-        .collect();
-    json!({
-        "ops_username": owner,
-        "files": files,
-        "next_cursor": page.next_cursor.as_ref().map(Cursor::as_str),
-    })
+/// `{"ops_username","files":[{"name","size","uploaded_at"}],"next_cursor"}`: serialised
+/// straight from the page (a listing is the hottest response; no intermediate `Value`).
+#[derive(Debug, Serialize)]
+pub struct PageJson {
+    ops_username: Username,
+    files: Vec<EntryJson>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct EntryJson {
+    name: FileName,
+    size: u64,
+    uploaded_at: String,
+}
+
+pub fn page_json(owner: Username, page: FilePage) -> PageJson {
+    PageJson {
+        ops_username: owner,
+        files: page
+            .files
+            .into_iter()
+            .map(|f| EntryJson {
+                name: f.name,
+                size: f.size,
+                uploaded_at: rfc3339(f.uploaded_at),
+            })
+            .collect(),
+        next_cursor: page
+            .next_cursor
+            .as_ref()
+            .map(|c| Cursor::as_str(c).to_owned()),
+    }
 }
 
 /// `{"name","size","content_type","uploaded_at"}`: a file just stored.

@@ -61,6 +61,7 @@ macro_rules! conformance_tests {
             user_create_then_find,
             user_names_are_unique_per_type,
             user_missing_is_none,
+            user_exists_knows_stored_names_only,
             user_racing_creates_have_one_winner,
             session_round_trip_and_delete,
             session_expired_is_still_returned_with_its_expiry,
@@ -172,6 +173,19 @@ pub async fn user_missing_is_none(h: &Harness) {
             .unwrap(),
         None
     );
+}
+
+pub async fn user_exists_knows_stored_names_only(h: &Harness) {
+    let s = &h.stores;
+    s.users
+        .create_user(&user(UserType::Ops, "dave"))
+        .await
+        .unwrap();
+    let exists =
+        |t, n: &'static str| async move { s.users.user_exists(t, &uname(n)).await.unwrap() };
+    assert!(exists(UserType::Ops, "dave").await);
+    assert!(!exists(UserType::Client, "dave").await, "per user type");
+    assert!(!exists(UserType::Ops, "davey").await);
 }
 
 pub async fn user_racing_creates_have_one_winner(h: &Harness) {

@@ -28,6 +28,33 @@ pub use sessions::{SessionRecord, SessionStore};
 pub use staging::{PresignedUpload, StagedUpload, UploadIntent, UploadStaging};
 pub use users::{UserRecord, UserStore};
 
+/// An adapter's stores by their concrete types (what its own code, such as the local
+/// server's routes, may need), sharing whatever clients or connections the adapter has.
+pub struct Backend<U, S, F, T> {
+    pub users: Arc<U>,
+    pub sessions: Arc<S>,
+    pub files: Arc<F>,
+    pub staging: Arc<T>,
+}
+
+impl<U, S, F, T> Backend<U, S, F, T>
+where
+    U: UserStore,
+    S: SessionStore,
+    F: FileStore,
+    T: UploadStaging,
+{
+    /// The same stores behind their ports, as handlers use them.
+    pub fn stores(&self) -> Stores {
+        Stores {
+            users: self.users.clone(),
+            sessions: self.sessions.clone(),
+            files: self.files.clone(),
+            staging: self.staging.clone(),
+        }
+    }
+}
+
 /// The stores a deployment uses, behind their ports.
 #[derive(Clone)]
 pub struct Stores {

@@ -28,4 +28,12 @@ pub trait UserStore: Send + Sync + 'static {
         user_type: UserType,
         username: &Username,
     ) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Whether the user exists, reading the key only (never the password hash). Strongly
+    /// consistent, like [`UserStore::find_user`].
+    async fn user_exists(
+        &self,
+        user_type: UserType,
+        username: &Username,
+    ) -> Result<bool, StoreError>;
 }

@@ -25,7 +25,7 @@ pub use sessions::DynamoSessions;
 pub use staging::S3Staging;
 pub use users::DynamoUsers;
 
-use crate::Stores;
+use crate::Backend;
 
 /// Where a deployment keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,33 +35,20 @@ pub struct AwsNames {
     pub bucket: String,
 }
 
-/// The three AWS-backed stores, sharing one DynamoDB client and one S3 client (each holds a
+/// The AWS-backed stores, sharing one DynamoDB client and one S3 client (each holds a
 /// connection pool; build the backend once per process, e.g. per Lambda cold start).
-pub struct AwsBackend {
-    pub users: Arc<DynamoUsers>,
-    pub sessions: Arc<DynamoSessions>,
-    pub files: Arc<S3Files>,
-    pub staging: Arc<S3Staging>,
-}
+pub type AwsBackend = Backend<DynamoUsers, DynamoSessions, S3Files, S3Staging>;
 
 impl AwsBackend {
+    /// Builds the backend from the SDK's configuration and the deployment's names.
     pub fn new(config: &SdkConfig, names: AwsNames) -> Self {
         let dynamodb = dynamodb_client(config);
         let s3 = s3_client(config);
-        Self {
+        Backend {
             users: Arc::new(DynamoUsers::new(dynamodb.clone(), names.users_table)),
             sessions: Arc::new(DynamoSessions::new(dynamodb, names.sessions_table)),
             files: Arc::new(S3Files::new(s3.clone(), names.bucket.clone())),
             staging: Arc::new(S3Staging::new(s3, names.bucket)),
-        }
-    }
-
-    pub fn stores(&self) -> Stores {
-        Stores {
-            users: self.users.clone(),
-            sessions: self.sessions.clone(),
-            files: self.files.clone(),
-            staging: self.staging.clone(),
         }
     }
 }

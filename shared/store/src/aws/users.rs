@@ -40,6 +40,27 @@ impl UserStore for DynamoUsers {
         put_if_absent(put, attr::PARTITION_KEY, "PutItem users").await
     }
 
+    async fn user_exists(
+        &self,
+        user_type: UserType,
+        username: &Username,
+    ) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(attr::PARTITION_KEY, s(user_type.as_str()))
+            .key(attr::SORT_KEY, s(username.as_str()))
+            // The key is all an existence check needs: the hash never leaves the table.
+            .projection_expression("#pk")
+            .expression_attribute_names("#pk", attr::PARTITION_KEY)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem users (key only)", e))?;
+        Ok(out.item.is_some())
+    }
+
     async fn find_user(
         &self,
         user_type: UserType,

@@ -20,21 +20,17 @@ pub use signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 pub use staging::{EmbeddedStaging, ReceiveError, UploadDelivery};
 pub use users::EmbeddedUsers;
 
-use crate::{StoreError, Stores};
+use crate::{Backend, StoreError};
 use blobs::Blobs;
 use db::Db;
 
-/// Opens (creating if needed) the embedded backend under `data_dir`.
-pub struct EmbeddedBackend {
-    pub users: Arc<EmbeddedUsers>,
-    pub sessions: Arc<EmbeddedSessions>,
-    pub files: Arc<EmbeddedFiles>,
-    pub staging: Arc<EmbeddedStaging>,
-}
+/// The embedded stores, sharing one database and one blob folder.
+pub type EmbeddedBackend = Backend<EmbeddedUsers, EmbeddedSessions, EmbeddedFiles, EmbeddedStaging>;
 
 impl EmbeddedBackend {
-    /// `public_url` is where the server that mounts the signed-link routes is reachable
-    /// (e.g. `http://127.0.0.1:3000`); `signer` signs those links.
+    /// Opens (creating if needed) the embedded backend under `data_dir`. `public_url` is where
+    /// the server that mounts the signed-link routes is reachable (e.g.
+    /// `http://127.0.0.1:3000`); `signer` signs those links.
     pub async fn open(
         data_dir: &Path,
         public_url: &str,
@@ -60,14 +56,5 @@ impl EmbeddedBackend {
             files: Arc::new(files),
             staging: Arc::new(staging),
         })
-    }
-
-    pub fn stores(&self) -> Stores {
-        Stores {
-            users: self.users.clone(),
-            sessions: self.sessions.clone(),
-            files: self.files.clone(),
-            staging: self.staging.clone(),
-        }
     }
 }

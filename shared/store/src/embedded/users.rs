@@ -39,6 +39,19 @@ impl UserStore for EmbeddedUsers {
             .await
     }
 
+    async fn user_exists(
+        &self,
+        user_type: UserType,
+        username: &Username,
+    ) -> Result<bool, StoreError> {
+        self.db.read(|conn| {
+            conn.prepare_cached("SELECT 1 FROM users WHERE user_type = ?1 AND username = ?2")
+                .map_err(StoreError::internal)?
+                .exists(params![user_type.as_str(), username.as_str()])
+                .map_err(StoreError::internal)
+        })
+    }
+
     async fn find_user(
         &self,
         user_type: UserType,
