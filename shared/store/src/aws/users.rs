@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder;
 use ezshare_domain::{DisplayName, Email, UserType, Username};
 
 use super::errors::store_error;
@@ -16,6 +17,16 @@ pub struct DynamoUsers {
 impl DynamoUsers {
     pub(crate) fn new(client: Client, table: String) -> Self {
         Self { client, table }
+    }
+
+    /// A strongly consistent read of one user: someone who just signed up can log in at once.
+    fn get_user(&self, user_type: UserType, username: &Username) -> GetItemFluentBuilder {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key(attr::PARTITION_KEY, s(user_type.as_str()))
+            .key(attr::SORT_KEY, s(username.as_str()))
+            .consistent_read(true)
     }
 }
 
@@ -46,15 +57,10 @@ impl UserStore for DynamoUsers {
         username: &Username,
     ) -> Result<bool, StoreError> {
         let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(attr::PARTITION_KEY, s(user_type.as_str()))
-            .key(attr::SORT_KEY, s(username.as_str()))
+            .get_user(user_type, username)
             // The key is all an existence check needs: the hash never leaves the table.
             .projection_expression("#pk")
             .expression_attribute_names("#pk", attr::PARTITION_KEY)
-            .consistent_read(true)
             .send()
             .await
             .map_err(|e| store_error("GetItem users (key only)", e))?;
@@ -67,13 +73,7 @@ impl UserStore for DynamoUsers {
         username: &Username,
     ) -> Result<Option<UserRecord>, StoreError> {
         let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(attr::PARTITION_KEY, s(user_type.as_str()))
-            .key(attr::SORT_KEY, s(username.as_str()))
-            // A user who just signed up can log in at once.
-            .consistent_read(true)
+            .get_user(user_type, username)
             .send()
             .await
             .map_err(|e| store_error("GetItem users", e))?;
