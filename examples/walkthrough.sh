@@ -1,7 +1,12 @@
 BASE=${BASE:-http://127.0.0.1:3000}
+EZSHARE=${EZSHARE:-"cargo run -q --profile local -p ezshare --"}
 
-# An OPS user signs up, logs in (the body is the JWT) and uploads a file.
-curl -sf -X POST "$BASE/ops/signup" -d username=alice -d password=wonderland-42; echo
+# OPS accounts are by invitation: an administrator mints the first code beside the running
+# server, on its data dir (on AWS: `ezshare invite --backend aws`).
+INVITE=$($EZSHARE invite --user-type ops --data-dir "${DATA_DIR:-.ezshare}")
+
+# An OPS user signs up with it, logs in (the body is the JWT) and uploads a file.
+curl -sf -X POST "$BASE/ops/signup" -d username=alice -d password=wonderland-42 -d invite_code="$INVITE"; echo
 OPS_TOKEN=$(curl -sf -X POST "$BASE/ops/login" -d username=alice -d password=wonderland-42)
 printf '%%PDF-1.7\n%% ezshare demo\n' > report.pdf
 curl -sf -X POST "$BASE/ops/upload" -H "Authorization: Bearer $OPS_TOKEN" -F request_file=@report.pdf; echo

@@ -19,6 +19,28 @@ pub enum Command {
     /// the standard AWS environment (`AWS_ENDPOINT_URL` for an emulator). Needs the `aws`
     /// feature.
     Bootstrap,
+    /// Print a new single-use invite code, written straight into the store: how the first
+    /// OPS account is made. Works while `serve` runs on the same data dir.
+    Invite(InviteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InviteArgs {
+    /// The type of account the code creates: `ops` or `client`.
+    #[arg(long)]
+    pub user_type: ezshare_domain::UserType,
+    /// Hours until the code expires, 1 to 720 (default 72).
+    #[arg(long)]
+    pub expires_in_hours: Option<String>,
+    /// The email the account gets.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// The embedded backend's data dir (as `serve --data-dir`).
+    #[arg(long, default_value = "./.ezshare")]
+    pub data_dir: PathBuf,
+    /// `aws`: the invites table named by `INVITES_TABLE` (needs the `aws` feature).
+    #[arg(long, value_enum, default_value_t = Backend::Embedded)]
+    pub backend: Backend,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -28,3 +28,13 @@ pub async fn bootstrap() -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// The invites table named by the environment.
+pub async fn invites() -> Result<Box<dyn ezshare_store::InviteStore>, CliError> {
+    let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::None)?;
+    let sdk = aws_config::load_from_env().await;
+    Ok(Box::new(ezshare_store::aws::DynamoInvites::from_config(
+        &sdk,
+        &config.names,
+    )))
+}

@@ -42,7 +42,7 @@ pub async fn state(
 }
 
 /// Creates the data dir readable by its owner only: it holds the secret and every file.
-fn create_private_dir(dir: &Path) -> Result<(), CliError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), CliError> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -16,6 +16,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ezshare_delete_file::ENDPOINT,
     ezshare_create_upload::ENDPOINT,
     ezshare_complete_upload::ENDPOINT,
+    ezshare_invites::ENDPOINT,
 ];
 
 /// The routers of every endpoint, merged.

@@ -18,6 +18,8 @@ pub enum CliError {
     AwsNotBuilt,
     #[error("{0}")]
     Startup(String),
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CliError {

@@ -7,10 +7,11 @@ mod aws;
 mod embedded;
 mod endpoints;
 mod error;
+mod invite;
 mod secret;
 mod serve;
 
-pub use args::{Backend, Cli, Command, ServeArgs};
+pub use args::{Backend, Cli, Command, InviteArgs, ServeArgs};
 pub use endpoints::{ENDPOINTS, routes};
 pub use error::CliError;
 
@@ -31,5 +32,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bootstrap => aws::bootstrap().await,
         #[cfg(not(feature = "aws"))]
         Command::Bootstrap => Err(CliError::AwsNotBuilt),
+        Command::Invite(args) => invite::invite(args).await,
     }
 }

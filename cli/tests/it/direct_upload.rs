@@ -20,6 +20,7 @@ pub fn big_pdf() -> Vec<u8> {
 
 async fn token(http: &reqwest::Client, server: &Server, kind: &str, user: &str) -> String {
     let creds = form(&[("username", user), ("password", "password-123")]);
+    // OPS signup here is open (OPS_SIGNUP=open on the servers below): these tests are about uploads.
     let r = http
         .post(server.url(&format!("/{kind}/signup")))
         .form(&creds)
@@ -71,7 +72,7 @@ async fn send_direct(
 #[tokio::test]
 async fn fifty_megabytes_straight_to_storage_and_back() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[], &[]);
+    let server = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
     round_trip(&server).await;
 }
 
@@ -134,7 +135,7 @@ async fn round_trip(server: &Server) {
 #[tokio::test]
 async fn the_signed_put_takes_only_what_was_announced() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[], &[]);
+    let server = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
     let http = client();
     let ops = token(&http, &server, "ops", "strict").await;
     let created: serde_json::Value = http
@@ -191,7 +192,7 @@ mod on_aws {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"));
         cmd.args(["serve", "--backend", "aws", "--addr", "127.0.0.1:0"]);
         stack.configure(&mut cmd);
-        cmd.env("RUST_LOG", "warn");
+        cmd.env("RUST_LOG", "warn").env("OPS_SIGNUP", "open");
         Server::spawn(cmd)
     }
 

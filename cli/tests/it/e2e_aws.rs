@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use crate::support::aws::AwsStack;
-use crate::support::{Server, client, form, walk_the_original_story};
+use crate::support::{Server, client, form, walk_the_invitations, walk_the_original_story};
 
 /// Bytes of every value, and the sequences that trip text handling: NUL, CR LF, 0xFF.
 fn binary_sample(len: usize) -> Vec<u8> {
@@ -38,7 +38,8 @@ async fn the_original_story_works_on_dynamodb_and_s3() {
     let again = stack.bootstrap_with_cli();
     assert!(again.contains("nothing to do"), "{again}");
 
-    let server = serve(&stack, &[]);
+    // The original server's open signup, one setting away.
+    let server = serve(&stack, &[("OPS_SIGNUP", "open")]);
     let bytes = binary_sample(300_000);
     walk_the_original_story(&server, &bytes).await;
     assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
@@ -55,7 +56,7 @@ async fn data_and_sessions_live_in_the_stack_not_the_process() {
     stack.bootstrap_with_cli();
     let http = client();
     let creds = form(&[("username", "keeper"), ("password", "password-123")]);
-    let first = serve(&stack, &[]);
+    let first = serve(&stack, &[("OPS_SIGNUP", "open")]);
     let r = http
         .post(first.url("/ops/signup"))
         .form(&creds)
@@ -75,7 +76,7 @@ async fn data_and_sessions_live_in_the_stack_not_the_process() {
     assert!(first.interrupt());
 
     // Another process on the same stack and secret: the session and the user are there.
-    let second = serve(&stack, &[]);
+    let second = serve(&stack, &[("OPS_SIGNUP", "open")]);
     let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\x00\xff".to_vec()).file_name("k.pdf");
     let r = http
         .post(second.url("/ops/upload"))
@@ -106,12 +107,24 @@ async fn data_and_sessions_live_in_the_stack_not_the_process() {
     assert_eq!(r.status(), 401);
 }
 
+/// By default OPS signup is by invitation: the first code comes from `ezshare invite
+/// --backend aws`, the next from the first OPS user.
+#[tokio::test]
+async fn invite_only_ops_signup_on_dynamodb() {
+    let stack = AwsStack::start();
+    stack.bootstrap_with_cli();
+    let server = serve(&stack, &[]);
+    walk_the_invitations(&server, || stack.invite_with_cli("ops")).await;
+    assert_eq!(stack.item_count(&stack.names.invites_table).await, 2);
+}
+
 #[test]
 fn serve_fails_at_startup_naming_a_missing_setting() {
     let stack = AwsStack::start();
     for missing in [
         "USERS_TABLE",
         "SESSIONS_TABLE",
+        "INVITES_TABLE",
         "FILES_BUCKET",
         "JWT_SECRET",
     ] {

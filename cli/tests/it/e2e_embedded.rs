@@ -1,6 +1,8 @@
 //! End to end: the `ezshare serve` process on the embedded backend, over real HTTP.
 
-use crate::support::{Server, client, form, walk_the_original_story};
+use crate::support::{
+    Server, client, form, invite_with_cli, walk_the_invitations, walk_the_original_story,
+};
 
 /// A PDF header (the default type policy checks it) followed by every byte value.
 fn sample_bytes(len: usize) -> Vec<u8> {
@@ -12,15 +14,29 @@ fn sample_bytes(len: usize) -> Vec<u8> {
 #[tokio::test]
 async fn the_original_story_works_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[], &[]);
+    // The original server's open signup, one setting away.
+    let server = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
     walk_the_original_story(&server, &sample_bytes(300_000)).await;
     assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
+}
+
+/// By default OPS signup is by invitation: the first code comes from `ezshare invite`, run
+/// beside the serving process on its data dir; the next from the first OPS user.
+#[tokio::test]
+async fn invite_only_ops_signup_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[]);
+    walk_the_invitations(&server, || invite_with_cli(dir.path(), "ops")).await;
 }
 
 #[tokio::test]
 async fn tampered_and_expired_links_are_403() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[], &[("DOWNLOAD_URL_TTL_SECONDS", "1")]);
+    let server = Server::start(
+        dir.path(),
+        &[],
+        &[("DOWNLOAD_URL_TTL_SECONDS", "1"), ("OPS_SIGNUP", "open")],
+    );
     let http = client();
     let reg = |path: &'static str, user: &'static str| {
         http.post(server.url(path))
@@ -88,7 +104,7 @@ async fn tampered_and_expired_links_are_403() {
 #[tokio::test]
 async fn data_and_sessions_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let first = Server::start(dir.path(), &[], &[]);
+    let first = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
     let http = client();
     let creds = form(&[("username", "keeper"), ("password", "password-123")]);
     assert_eq!(
@@ -111,7 +127,7 @@ async fn data_and_sessions_survive_a_restart() {
         .unwrap();
     assert!(first.interrupt());
 
-    let second = Server::start(dir.path(), &[], &[]);
+    let second = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
     // Same secret, same session store: the old token still works.
     let part = reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("kept.pdf");
     let r = http

@@ -220,7 +220,12 @@ impl Rig {
         let sdk = faulty_sdk(&stack, faults.clone()).await;
         let backend = AwsBackend::new(&sdk, stack.names.clone());
         let secret = JwtSecret::parse(JWT_SECRET.as_bytes(), "JWT_SECRET").unwrap();
-        let state = AppState::new(backend.stores(), &secret, Settings::default());
+        // Open OPS signup: these tests are about storage failing, not about invitations.
+        let settings = Settings {
+            ops_signup: ezshare_api::SignupPolicy::Open,
+            ..Settings::default()
+        };
+        let state = AppState::new(backend.stores(), &secret, settings);
         Rig {
             router: ezshare_api::finish(ezshare::routes(), state),
             stack,

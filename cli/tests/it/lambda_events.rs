@@ -189,12 +189,19 @@ async fn a_binary_body_delivered_as_text_is_what_corrupts_uploads() {
 #[tokio::test]
 async fn every_fixture_reaches_its_handler_in_process() {
     let app = TestApp::new().await;
-    // signup and login as they are: the fixtures make the OPS user and log it in.
+    // OPS signup is by invitation: the fixture's placeholder code is refused, a real one
+    // (as `ezshare invite` makes) creates the user; login as it is logs it in.
     let r = handle(&app, &Event::load("signup")).await;
+    r.assert_error(403, "invalid_invite");
+    let code = app.invite(UserType::Ops, None).await;
+    let r = handle(&app, &Event::load("signup").with_invite(&code)).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let r = handle(&app, &Event::load("login")).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let ops_token = r.json()["token"].as_str().unwrap().to_owned();
+    let r = handle(&app, &Event::load("invites").with_bearer(&ops_token)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["user_type"], "client");
     let r = handle(&app, &Event::load("upload").with_bearer(&ops_token)).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let client = app.bearer(UserType::Client, "client1").await;

@@ -383,8 +383,13 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     let watch = LambdaWatch::start(&stack);
     let rt = tokio::runtime::Runtime::new().unwrap();
 
-    // signup: the fixture as it is.
+    // signup: the fixture's placeholder invite is refused; a code from `ezshare invite
+    // --backend aws` (the deployed way to make the first OPS user) creates the user.
     let r = watch.invoke("signup", &Event::load("signup"));
+    r.assert_status(403);
+    assert_eq!(r.json()["error"]["code"], "invalid_invite");
+    let code = stack.invite_with_cli("ops");
+    let r = watch.invoke("signup", &Event::load("signup").with_invite(&code));
     r.assert_status(201);
     assert_eq!(r.json(), json!({"username": "opsuser", "user_type": "ops"}));
 

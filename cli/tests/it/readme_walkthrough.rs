@@ -29,6 +29,8 @@ fn the_walkthrough_runs_against_a_fresh_server() {
         .arg(repo_root().join("examples/walkthrough.sh"))
         .current_dir(work.path())
         .env("BASE", &server.base_url)
+        .env("EZSHARE", env!("CARGO_BIN_EXE_ezshare"))
+        .env("DATA_DIR", data.path())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -1,12 +1,13 @@
-//! `POST /ops/signup`, `POST /client/signup`: create an account.
+//! `POST /ops/signup`, `POST /client/signup`: create an account, with an invite code where
+//! the settings require one (OPS by default).
 
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use ezshare_api::{ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets};
+use ezshare_api::{ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets, SignupPolicy};
 use ezshare_auth::password;
-use ezshare_domain::{DisplayName, Email, Password, UserType, Username};
-use ezshare_store::{StoreError, UserRecord};
+use ezshare_domain::{DisplayName, Email, InviteCode, Password, UserType, Username};
+use ezshare_store::{StoreError, StoredInvite, UserRecord};
 use http::StatusCode;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -57,15 +58,36 @@ async fn signup(
     fields: Fields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let account = NewAccount::parse(&fields)?;
+    let now = OffsetDateTime::now_utc();
+    // Checked before the (deliberately slow) password hash: a refused invite costs nothing.
+    let invite = match fields.optional("invite_code") {
+        Some(raw) => Some(admitting_invite(&state, user_type, raw, now).await?),
+        None if state.settings.signup_policy(user_type) == SignupPolicy::Invite => {
+            return Err(ApiError::forbidden(
+                "invite_required",
+                format!("{user_type} accounts are by invitation: send invite_code"),
+            ));
+        }
+        None => None,
+    };
     let record = UserRecord {
         user_type,
         username: account.username,
         password_hash: password::hash(account.password).await?,
-        email: account.email,
+        // The invite's email, when it names one: the inviter vouched for that address.
+        email: invite
+            .as_ref()
+            .and_then(|(_, found)| found.email.clone())
+            .or(account.email),
         name: account.name,
-        created_at: OffsetDateTime::now_utc(),
+        created_at: now,
     };
-    match state.stores.users.create_user(&record).await {
+    let created = match &invite {
+        // The invite is consumed with the account, or not at all.
+        Some((code, _)) => state.stores.invites.redeem_invite(code, &record, now).await,
+        None => state.stores.users.create_user(&record).await,
+    };
+    match created {
         Ok(()) => Ok((
             StatusCode::CREATED,
             Json(json!({"username": record.username, "user_type": user_type})),
@@ -75,5 +97,20 @@ async fn signup(
             format!("the {user_type} username {} is taken", record.username),
         )),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The invite `raw` names, if it can create a `user_type` account now; else 403
+/// `invalid_invite` (the same answer for a malformed, unknown, used or expired code).
+async fn admitting_invite(
+    state: &AppState,
+    user_type: UserType,
+    raw: &str,
+    now: OffsetDateTime,
+) -> Result<(InviteCode, StoredInvite), ApiError> {
+    let code = InviteCode::parse(raw.trim()).map_err(|_| ApiError::invalid_invite())?;
+    match state.stores.invites.find_invite(&code).await? {
+        Some(found) if found.admits(user_type, now) => Ok((code, found)),
+        _ => Err(ApiError::invalid_invite()),
     }
 }

@@ -4,8 +4,13 @@ use ezshare_testkit::{FilePart, TestApp, multipart_body, post_json, send};
 use http::Request;
 use serde_json::json;
 
+/// Signup open to both types, as the original server: these tests are about the account.
 async fn app() -> (TestApp, axum::Router) {
-    let t = TestApp::new().await;
+    app_with(TestApp::open_signup()).await
+}
+
+async fn app_with(settings: ezshare_api::Settings) -> (TestApp, axum::Router) {
+    let t = TestApp::with_settings(settings).await;
     let r = t.router(ezshare_signup::ENDPOINT.router());
     (t, r)
 }
@@ -229,4 +234,183 @@ async fn fifty_simultaneous_signups_of_one_name_have_one_winner() {
         49,
         "{statuses:?}"
     );
+}
+
+// ---- invitations: the default for OPS, a setting for CLIENT ----
+
+fn account(name: &str, code: &str) -> serde_json::Value {
+    json!({"username": name, "password": "s3cret-pass", "invite_code": code})
+}
+
+async fn exists(t: &TestApp, user_type: UserType, name: &str) -> bool {
+    t.stores()
+        .users
+        .user_exists(user_type, &Username::parse(name).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn by_default_ops_signup_needs_an_invite_and_client_signup_does_not() {
+    let (t, r) = app_with(ezshare_api::Settings::default()).await;
+    let body = json!({"username": "first", "password": "s3cret-pass"});
+    send(&r, post_json("/ops/signup", body.clone()))
+        .await
+        .assert_error(403, "invite_required");
+    assert!(!exists(&t, UserType::Ops, "first").await);
+    let res = send(&r, post_json("/client/signup", body)).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+#[tokio::test]
+async fn an_invite_creates_one_account_and_is_then_used_up() {
+    let (t, r) = app_with(ezshare_api::Settings::default()).await;
+    let code = t.invite(UserType::Ops, None).await;
+    let res = send(&r, post_json("/ops/signup", account("first", &code))).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json(), json!({"username": "first", "user_type": "ops"}));
+    send(&r, post_json("/ops/signup", account("second", &code)))
+        .await
+        .assert_error(403, "invalid_invite");
+    assert!(!exists(&t, UserType::Ops, "second").await);
+    let found = t
+        .stores()
+        .invites
+        .find_invite(&ezshare_domain::InviteCode::parse(&code).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.used_by.unwrap().as_str(), "first");
+}
+
+#[tokio::test]
+async fn unknown_malformed_other_type_and_expired_codes_are_invalid() {
+    let (t, r) = app_with(ezshare_api::Settings::default()).await;
+    let client_code = t.invite(UserType::Client, None).await;
+    let now = time::OffsetDateTime::now_utc();
+    let expired = ezshare_store::InviteRecord {
+        code: ezshare_domain::InviteCode::generate(),
+        user_type: UserType::Ops,
+        email: None,
+        created_by: None,
+        created_at: now - time::Duration::hours(2),
+        expires_at: now - time::Duration::seconds(1),
+    };
+    t.stores().invites.create_invite(&expired).await.unwrap();
+    let unknown = ezshare_domain::InviteCode::generate().to_string();
+    // An empty field is no field: the code is missing, not wrong.
+    send(&r, post_json("/ops/signup", account("hopeful", "")))
+        .await
+        .assert_error(403, "invite_required");
+    for code in [
+        "not-a-code",
+        unknown.as_str(),
+        client_code.as_str(),
+        expired.code.as_str(),
+    ] {
+        send(&r, post_json("/ops/signup", account("hopeful", code)))
+            .await
+            .assert_error(403, "invalid_invite");
+    }
+    assert!(!exists(&t, UserType::Ops, "hopeful").await);
+    // The client code was refused for OPS, not spent: it still makes a CLIENT account.
+    let res = send(
+        &r,
+        post_json("/client/signup", account("hopeful", &client_code)),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+#[tokio::test]
+async fn a_failed_signup_does_not_spend_the_invite() {
+    let (t, r) = app_with(ezshare_api::Settings::default()).await;
+    t.create_user(UserType::Ops, "taken").await;
+    let code = t.invite(UserType::Ops, None).await;
+    send(&r, post_json("/ops/signup", account("taken", &code)))
+        .await
+        .assert_error(409, "username_taken");
+    let short_password = json!({"username": "fresh", "password": "x", "invite_code": code});
+    let res = send(&r, post_json("/ops/signup", short_password)).await;
+    assert_eq!(res.status, 400, "{}", res.text());
+    let res = send(&r, post_json("/ops/signup", account("fresh", &code))).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+#[tokio::test]
+async fn the_account_gets_the_email_the_invite_names() {
+    let (t, r) = app_with(ezshare_api::Settings::default()).await;
+    let code = t.invite(UserType::Ops, Some("named@example.com")).await;
+    let mut body = account("named", &code);
+    body["email"] = json!("other@example.com");
+    let res = send(&r, post_json("/ops/signup", body)).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let stored = t
+        .stores()
+        .users
+        .find_user(UserType::Ops, &Username::parse("named").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.email.unwrap().as_str(), "named@example.com");
+}
+
+#[tokio::test]
+async fn client_signup_can_be_invite_only_too() {
+    let settings = ezshare_api::Settings {
+        client_signup: ezshare_api::SignupPolicy::Invite,
+        ..ezshare_api::Settings::default()
+    };
+    let (t, r) = app_with(settings).await;
+    let body = json!({"username": "walkin", "password": "s3cret-pass"});
+    send(&r, post_json("/client/signup", body))
+        .await
+        .assert_error(403, "invite_required");
+    let ops_code = t.invite(UserType::Ops, None).await;
+    send(
+        &r,
+        post_json("/client/signup", account("walkin", &ops_code)),
+    )
+    .await
+    .assert_error(403, "invalid_invite");
+    let code = t.invite(UserType::Client, None).await;
+    let res = send(&r, post_json("/client/signup", account("walkin", &code))).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_twenty_signups_racing_on_one_code_exactly_one_succeeds() {
+    let (t, r) = app_with(ezshare_api::Settings::default()).await;
+    let code = t.invite(UserType::Ops, None).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (r, code) = (r.clone(), code.clone());
+            tokio::spawn(async move {
+                let res = send(
+                    &r,
+                    post_json("/ops/signup", account(&format!("racer{i}"), &code)),
+                );
+                res.await.status.as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = vec![];
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 403).count(),
+        19,
+        "{statuses:?}"
+    );
+    let mut created = 0;
+    for i in 0..20 {
+        created += usize::from(exists(&t, UserType::Ops, &format!("racer{i}")).await);
+    }
+    assert_eq!(created, 1);
 }

@@ -24,8 +24,8 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("authentication required: send a valid bearer token")]
     Unauthenticated(Unauthenticated),
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
     #[error("{0}")]
@@ -49,6 +49,21 @@ impl ApiError {
             code,
             message: message.into(),
         }
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 403 `invalid_invite`: the code is unknown, used, expired or for the other user type.
+    pub fn invalid_invite() -> Self {
+        Self::forbidden(
+            "invalid_invite",
+            "the invite code is unknown, already used, expired or for another type of account",
+        )
     }
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
@@ -88,7 +103,7 @@ impl ApiError {
             }
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidCredentials | Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -104,11 +119,11 @@ impl ApiError {
             Self::MissingField { .. } => "missing_field",
             Self::BadRequest { code, .. }
             | Self::UnsupportedMediaType { code, .. }
+            | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. } => code,
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthenticated(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Unavailable(_) => "service_unavailable",
@@ -124,6 +139,7 @@ impl From<StoreError> for ApiError {
                 "invalid_cursor",
                 "the cursor is not one this listing issued",
             ),
+            StoreError::InviteNotRedeemable => Self::invalid_invite(),
             StoreError::Unavailable(detail) => Self::Unavailable(detail),
             // A conflict nobody expected is a bug in the caller, not the client's fault.
             StoreError::AlreadyExists => Self::Internal("unexpected conflict".into()),
@@ -136,9 +152,10 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::Unauthenticated(reason) => Self::Unauthenticated(reason),
-            AuthError::WrongUserType { expected } => {
-                Self::Forbidden(format!("this endpoint is for {expected} users"))
-            }
+            AuthError::WrongUserType { expected } => Self::forbidden(
+                "forbidden",
+                format!("this endpoint is for {expected} users"),
+            ),
             AuthError::Store(e) => e.into(),
             AuthError::Internal(detail) => Self::Internal(detail),
         }

@@ -25,7 +25,7 @@ pub use finish::finish;
 pub use negotiate::{no_store, wants_json};
 pub use path::Path;
 pub use query::QueryParams;
-pub use settings::{ConfigError, Settings, var};
+pub use settings::{ConfigError, Settings, SignupPolicy, var};
 pub use state::AppState;
 
 /// Finds an OPS user named in a path, or answers 404 `unknown_ops_user` (also for a name

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use ezshare_auth::TokenSettings;
+use ezshare_domain::UserType;
 use ezshare_filetype::FileTypePolicy;
 
 /// A setting that is missing or invalid. Startup fails with it; the message names the setting.
@@ -29,6 +30,8 @@ pub mod var {
     pub const ALLOWED_FILE_TYPES: &str = ezshare_filetype::FileTypePolicy::ENV_VAR;
     pub const MAX_DIRECT_UPLOAD_BYTES: &str = "MAX_DIRECT_UPLOAD_BYTES";
     pub const UPLOAD_URL_TTL_SECONDS: &str = "UPLOAD_URL_TTL_SECONDS";
+    pub const OPS_SIGNUP: &str = "OPS_SIGNUP";
+    pub const CLIENT_SIGNUP: &str = "CLIENT_SIGNUP";
 
     /// Every one of them.
     pub const ALL: &[&str] = &[
@@ -39,7 +42,31 @@ pub mod var {
         ALLOWED_FILE_TYPES,
         MAX_DIRECT_UPLOAD_BYTES,
         UPLOAD_URL_TTL_SECONDS,
+        OPS_SIGNUP,
+        CLIENT_SIGNUP,
     ];
+}
+
+/// Who may create an account of one type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupPolicy {
+    /// Anyone (the original server's behaviour).
+    Open,
+    /// Only with an unused, unexpired invite code for that type of account.
+    Invite,
+}
+
+impl SignupPolicy {
+    fn parse(setting: &'static str, raw: &str) -> Result<Self, ConfigError> {
+        match raw.trim() {
+            "open" => Ok(Self::Open),
+            "invite" => Ok(Self::Invite),
+            _ => Err(ConfigError::new(
+                setting,
+                format!("must be \"invite\" or \"open\", got {raw:?}"),
+            )),
+        }
+    }
 }
 
 /// The behaviour settings every endpoint shares, with the product's defaults.
@@ -57,6 +84,11 @@ pub struct Settings {
     pub max_direct_upload_bytes: u64,
     /// How long a direct upload URL accepts the bytes; default 1 hour.
     pub upload_url_ttl: Duration,
+    /// Who may sign up as OPS; default invite only (a public endpoint whose first caller
+    /// becomes OPS is a race anyone can win).
+    pub ops_signup: SignupPolicy,
+    /// Who may sign up as CLIENT; default open, as the original server.
+    pub client_signup: SignupPolicy,
 }
 
 impl Default for Settings {
@@ -68,6 +100,8 @@ impl Default for Settings {
             file_types: FileTypePolicy::default(),
             max_direct_upload_bytes: Self::DEFAULT_MAX_DIRECT_UPLOAD_BYTES,
             upload_url_ttl: Duration::from_secs(3600),
+            ops_signup: SignupPolicy::Invite,
+            client_signup: SignupPolicy::Open,
         }
     }
 }
@@ -77,6 +111,14 @@ impl Settings {
     pub const DEFAULT_MAX_DIRECT_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
     /// S3 copies at most 5 GiB in one request, which is how a direct upload is put in place.
     pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
+    /// Who may sign up as `user_type`.
+    pub fn signup_policy(&self, user_type: UserType) -> SignupPolicy {
+        match user_type {
+            UserType::Ops => self.ops_signup,
+            UserType::Client => self.client_signup,
+        }
+    }
 
     /// Reads the settings from the variables of [`var`] (`lookup` is `std::env::var` in
     /// production), keeping the default for each one that is unset.
@@ -112,6 +154,12 @@ impl Settings {
         }
         if let Some(secs) = number(&lookup, var::UPLOAD_URL_TTL_SECONDS, 1, 7 * 24 * 60 * 60)? {
             s.upload_url_ttl = Duration::from_secs(secs);
+        }
+        if let Some(raw) = lookup(var::OPS_SIGNUP) {
+            s.ops_signup = SignupPolicy::parse(var::OPS_SIGNUP, &raw)?;
+        }
+        if let Some(raw) = lookup(var::CLIENT_SIGNUP) {
+            s.client_signup = SignupPolicy::parse(var::CLIENT_SIGNUP, &raw)?;
         }
         if let Some(types) = lookup(var::ALLOWED_FILE_TYPES) {
             s.file_types = FileTypePolicy::parse(&types)
@@ -162,6 +210,15 @@ mod tests {
         assert_eq!(s.file_types.allowed_list(), "docx, xlsx, pptx, pdf");
         assert_eq!(s.max_direct_upload_bytes, 1 << 30);
         assert_eq!(s.upload_url_ttl, Duration::from_secs(3600));
+        assert_eq!(s.signup_policy(UserType::Ops), SignupPolicy::Invite);
+        assert_eq!(s.signup_policy(UserType::Client), SignupPolicy::Open);
+    }
+
+    #[test]
+    fn signup_policies_from_env() {
+        let s = from(&[("OPS_SIGNUP", "open"), ("CLIENT_SIGNUP", " invite ")]).unwrap();
+        assert_eq!(s.signup_policy(UserType::Ops), SignupPolicy::Open);
+        assert_eq!(s.signup_policy(UserType::Client), SignupPolicy::Invite);
     }
 
     #[test]
@@ -203,6 +260,8 @@ mod tests {
             ("MAX_DIRECT_UPLOAD_BYTES", "6000000000"),
             ("UPLOAD_URL_TTL_SECONDS", "0"),
             ("ALLOWED_FILE_TYPES", ""),
+            ("OPS_SIGNUP", "closed"),
+            ("CLIENT_SIGNUP", ""),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.setting, k);

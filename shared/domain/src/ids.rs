@@ -79,6 +79,19 @@ random_id_type!(
     "upload_id"
 );
 
+random_id_type!(
+    /// A single-use invitation to sign up: a bearer secret until it is redeemed, so stores
+    /// keep only its hash, and `Debug` shows only a prefix.
+    InviteCode,
+    "invite_code"
+);
+
+impl fmt::Debug for InviteCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InviteCode({}…)", &self.0[..6])
+    }
+}
+
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SessionId({}…)", &self.0[..6])

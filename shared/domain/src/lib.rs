@@ -12,7 +12,7 @@ mod user;
 
 pub use error::ValidationError;
 pub use file_name::{ContentType, FileName};
-pub use ids::{SessionId, UploadId, random_bytes};
+pub use ids::{InviteCode, SessionId, UploadId, random_bytes};
 pub use page::{Cursor, PageLimit};
 pub use time_fmt::rfc3339;
 pub use user::{DisplayName, Email, Password, UserType, Username};

@@ -3,6 +3,7 @@ use ezshare_store::aws::AwsNames;
 
 pub const USERS_TABLE: &str = "USERS_TABLE";
 pub const SESSIONS_TABLE: &str = "SESSIONS_TABLE";
+pub const INVITES_TABLE: &str = "INVITES_TABLE";
 pub const FILES_BUCKET: &str = "FILES_BUCKET";
 pub const JWT_SECRET_ARN: &str = "JWT_SECRET_ARN";
 pub const JWT_SECRET: &str = "JWT_SECRET";
@@ -11,6 +12,7 @@ pub const JWT_SECRET: &str = "JWT_SECRET";
 const WIRING: &[&str] = &[
     USERS_TABLE,
     SESSIONS_TABLE,
+    INVITES_TABLE,
     FILES_BUCKET,
     JWT_SECRET_ARN,
     JWT_SECRET,
@@ -56,6 +58,7 @@ impl AwsConfig {
         let names = AwsNames {
             users_table: required(USERS_TABLE)?,
             sessions_table: required(SESSIONS_TABLE)?,
+            invites_table: required(INVITES_TABLE)?,
             bucket: required(FILES_BUCKET)?,
         };
         let secret = match (secrets, lookup(JWT_SECRET_ARN), lookup(JWT_SECRET)) {
@@ -97,6 +100,7 @@ mod tests {
     const BASE: &[(&str, &str)] = &[
         (USERS_TABLE, "users"),
         (SESSIONS_TABLE, "sessions"),
+        (INVITES_TABLE, "invites"),
         (FILES_BUCKET, "bucket"),
     ];
 
@@ -116,7 +120,7 @@ mod tests {
 
     #[test]
     fn each_missing_name_is_reported_by_name() {
-        for missing in [USERS_TABLE, SESSIONS_TABLE, FILES_BUCKET] {
+        for missing in [USERS_TABLE, SESSIONS_TABLE, INVITES_TABLE, FILES_BUCKET] {
             let pairs: Vec<_> = BASE
                 .iter()
                 .copied()

@@ -64,7 +64,7 @@ fn refused(purpose: LinkPurpose, e: &LinkError) -> ApiError {
         LinkError::Invalid => "is not valid",
         LinkError::Expired => "has expired",
     };
-    ApiError::Forbidden(format!("the {kind} link {why}"))
+    ApiError::forbidden("forbidden", format!("the {kind} link {why}"))
 }
 
 async fn download(

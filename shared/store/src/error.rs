@@ -5,6 +5,9 @@ pub enum StoreError {
     /// A conditional create found the key taken.
     #[error("the item already exists")]
     AlreadyExists,
+    /// An invite that is unknown, used, expired or for another type of user.
+    #[error("the invite cannot be redeemed")]
+    InviteNotRedeemable,
     /// A listing cursor this store did not issue, or can no longer use.
     #[error("the cursor is not valid for this listing")]
     InvalidCursor,

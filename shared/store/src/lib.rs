@@ -8,6 +8,7 @@
 mod cursor;
 mod error;
 mod files;
+mod invites;
 mod sessions;
 mod staging;
 mod users;
@@ -24,25 +25,28 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use files::{FilePage, FileStore, FileSummary, PresignedDownload, StoredFile, WriteMode};
+pub use invites::{InviteRecord, InviteStore, StoredInvite};
 pub use sessions::{SessionRecord, SessionStore};
 pub use staging::{PresignedUpload, StagedUpload, UploadIntent, UploadStaging};
 pub use users::{UserRecord, UserStore};
 
 /// An adapter's stores by their concrete types (what its own code, such as the local
 /// server's routes, may need), sharing whatever clients or connections the adapter has.
-pub struct Backend<U, S, F, T> {
+pub struct Backend<U, S, F, T, I> {
     pub users: Arc<U>,
     pub sessions: Arc<S>,
     pub files: Arc<F>,
     pub staging: Arc<T>,
+    pub invites: Arc<I>,
 }
 
-impl<U, S, F, T> Backend<U, S, F, T>
+impl<U, S, F, T, I> Backend<U, S, F, T, I>
 where
     U: UserStore,
     S: SessionStore,
     F: FileStore,
     T: UploadStaging,
+    I: InviteStore,
 {
     /// The same stores behind their ports, as handlers use them.
     pub fn stores(&self) -> Stores {
@@ -51,6 +55,7 @@ where
             sessions: self.sessions.clone(),
             files: self.files.clone(),
             staging: self.staging.clone(),
+            invites: self.invites.clone(),
         }
     }
 }
@@ -62,4 +67,5 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub files: Arc<dyn FileStore>,
     pub staging: Arc<dyn UploadStaging>,
+    pub invites: Arc<dyn InviteStore>,
 }

@@ -31,6 +31,7 @@ fn fresh_names() -> AwsNames {
     AwsNames {
         users_table: unique_name("users"),
         sessions_table: unique_name("sessions"),
+        invites_table: unique_name("invites"),
         bucket: unique_name("files"),
     }
 }
@@ -59,7 +60,9 @@ async fn bootstrap_creates_what_is_missing_and_then_nothing() {
         [
             format!("table {}", names.users_table),
             format!("table {}", names.sessions_table),
+            format!("table {}", names.invites_table),
             format!("TTL on {}.expires_at", names.sessions_table),
+            format!("TTL on {}.expires_at", names.invites_table),
             format!("bucket {}", names.bucket),
         ]
     );

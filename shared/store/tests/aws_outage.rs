@@ -18,6 +18,7 @@ async fn a_stopped_emulator_is_unavailable_until_it_is_back() {
     let names = AwsNames {
         users_table: unique_name("users"),
         sessions_table: unique_name("sessions"),
+        invites_table: unique_name("invites"),
         bucket: unique_name("files"),
     };
     bootstrap(&config, &names).await.unwrap();

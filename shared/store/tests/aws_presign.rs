@@ -21,6 +21,7 @@ fn names() -> AwsNames {
     AwsNames {
         users_table: unique_name("users"),
         sessions_table: unique_name("sessions"),
+        invites_table: unique_name("invites"),
         bucket: unique_name("files"),
     }
 }
@@ -132,6 +133,7 @@ async fn presigning_needs_no_network() {
     let names = AwsNames {
         users_table: "users".into(),
         sessions_table: "sessions".into(),
+        invites_table: "invites".into(),
         bucket: "ezshare-files".into(),
     };
     let stores = AwsBackend::new(&config, names).stores();

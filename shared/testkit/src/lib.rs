@@ -8,9 +8,9 @@ mod request;
 use axum::Router;
 use ezshare_api::{AppState, Settings};
 use ezshare_auth::{JwtSecret, password};
-use ezshare_domain::{FileName, Password, UserType, Username};
+use ezshare_domain::{FileName, InviteCode, Password, UserType, Username};
 use ezshare_store::embedded::{EmbeddedBackend, UrlSigner};
-use ezshare_store::{Stores, UserRecord};
+use ezshare_store::{InviteRecord, Stores, UserRecord};
 use time::OffsetDateTime;
 
 pub use multipart::{FilePart, multipart_body};
@@ -48,6 +48,31 @@ impl TestApp {
             backend,
             _dir: dir,
         }
+    }
+
+    /// The default settings, but with OPS signup open to anyone (the original server's
+    /// behaviour), for tests about something other than invitations.
+    pub fn open_signup() -> Settings {
+        Settings {
+            ops_signup: ezshare_api::SignupPolicy::Open,
+            ..Settings::default()
+        }
+    }
+
+    /// Stores a fresh invite for `user_type`, valid for an hour, as `ezshare invite` would;
+    /// returns its code.
+    pub async fn invite(&self, user_type: UserType, email: Option<&str>) -> String {
+        let now = OffsetDateTime::now_utc();
+        let invite = InviteRecord {
+            code: InviteCode::generate(),
+            user_type,
+            email: email.map(|e| ezshare_domain::Email::parse(e).unwrap()),
+            created_by: None,
+            created_at: now,
+            expires_at: now + time::Duration::hours(1),
+        };
+        self.stores().invites.create_invite(&invite).await.unwrap();
+        invite.code.as_str().to_owned()
     }
 
     pub fn stores(&self) -> &Stores {

@@ -43,6 +43,7 @@ impl AwsStack {
             names: AwsNames {
                 users_table: unique_name("users"),
                 sessions_table: unique_name("sessions"),
+                invites_table: unique_name("invites"),
                 bucket: unique_name("files"),
             },
         }
@@ -58,6 +59,7 @@ impl AwsStack {
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
             ("USERS_TABLE", self.names.users_table.clone()),
             ("SESSIONS_TABLE", self.names.sessions_table.clone()),
+            ("INVITES_TABLE", self.names.invites_table.clone()),
             ("FILES_BUCKET", self.names.bucket.clone()),
             ("JWT_SECRET", JWT_SECRET.to_owned()),
         ]
@@ -86,6 +88,15 @@ impl AwsStack {
             String::from_utf8_lossy(&out.stderr)
         );
         stdout
+    }
+
+    /// Runs `ezshare invite --backend aws --user-type <user_type>` against this stack;
+    /// returns the code it printed.
+    pub fn invite_with_cli(&self, user_type: &str) -> String {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+        cmd.args(["invite", "--backend", "aws", "--user-type", user_type]);
+        self.configure(&mut cmd);
+        super::invite_code_from(cmd)
     }
 
     /// An SDK config for looking at the stack from the test (static test credentials).

@@ -70,6 +70,14 @@ impl Event {
         self
     }
 
+    /// The same JSON body with its `invite_code` replaced (the fixture carries a placeholder:
+    /// a real code comes from `ezshare invite`).
+    pub fn with_invite(self, code: &str) -> Event {
+        let mut body: Value = serde_json::from_slice(&self.body_bytes()).expect("a JSON body");
+        body["invite_code"] = json!(code);
+        self.with_body("application/json", body.to_string().as_bytes(), true)
+    }
+
     /// A new body, sent as API Gateway would (base64 unless `as_text`).
     pub fn with_body(mut self, content_type: &str, body: &[u8], as_text: bool) -> Event {
         let encoded = if as_text {

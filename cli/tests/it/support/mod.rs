@@ -69,6 +69,29 @@ impl Drop for Server {
     }
 }
 
+/// Runs `ezshare invite --user-type <user_type> --data-dir <data_dir>`, as an administrator
+/// would beside a running server; returns the code it printed.
+pub fn invite_with_cli(data_dir: &Path, user_type: &str) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+    cmd.args(["invite", "--user-type", user_type, "--data-dir"])
+        .arg(data_dir);
+    invite_code_from(cmd)
+}
+
+/// Runs a prepared `ezshare invite …`: stdout is the code alone.
+pub fn invite_code_from(mut cmd: Command) -> String {
+    let out = cmd.output().expect("ezshare invite runs");
+    assert!(
+        out.status.success(),
+        "ezshare invite failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(code.len(), 43, "one code on stdout: {code:?}");
+    code
+}
+
 /// An HTTP client that does not follow redirects, so a 302 can be looked at.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -193,4 +216,59 @@ pub async fn walk_the_original_story(server: &Server, file_bytes: &[u8]) {
         .await
         .unwrap();
     ok(&r, 401);
+}
+
+/// Invitation-only OPS signup over HTTP: without a code 403 `invite_required`; with the
+/// administrator's code (`mint`, i.e. `ezshare invite`) 201; that OPS user invites a second
+/// through `POST /ops/invites`, whose signup is 201; a used code is 403 `invalid_invite`.
+pub async fn walk_the_invitations(server: &Server, mint: impl FnOnce() -> String) {
+    let http = client();
+    let signup = |name: &str, code: Option<&str>| {
+        let mut body = serde_json::json!({"username": name, "password": "ops-password-1"});
+        if let Some(code) = code {
+            body["invite_code"] = code.into();
+        }
+        http.post(server.url("/ops/signup")).json(&body).send()
+    };
+    let error_code = |body: serde_json::Value| body["error"]["code"].as_str().unwrap().to_owned();
+
+    let r = signup("founder", None).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(error_code(r.json().await.unwrap()), "invite_required");
+
+    let first_code = mint();
+    let r = signup("founder", Some(&first_code)).await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let token = http
+        .post(server.url("/ops/login"))
+        .form(&form(&[
+            ("username", "founder"),
+            ("password", "ops-password-1"),
+        ]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    let r = http
+        .post(server.url("/ops/invites"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"user_type": "ops", "expires_in_hours": 24}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let invite: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(invite["user_type"], "ops");
+    let second_code = invite["invite_code"].as_str().unwrap();
+    let r = signup("colleague", Some(second_code)).await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+    for (name, used) in [("intruder", first_code.as_str()), ("intruder", second_code)] {
+        let r = signup(name, Some(used)).await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(error_code(r.json().await.unwrap()), "invalid_invite");
+    }
 }

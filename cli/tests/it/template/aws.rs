@@ -7,7 +7,7 @@ use serde_norway::Value;
 use super::read::*;
 use super::settings::settings_variables;
 use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType};
-use ezshare_store::aws::schema::{bucket, sessions, users};
+use ezshare_store::aws::schema::{bucket, invites, sessions, users};
 use ezshare_store::aws::{AwsNames, bootstrap};
 
 /// (attribute, key type) in template order.
@@ -122,7 +122,23 @@ fn tables_match_the_store_schema() {
         ttl_attribute(&names.sessions_table).as_deref(),
         Some(sessions::TTL_ATTRIBUTE)
     );
-    for table in [&names.users_table, &names.sessions_table] {
+    assert_eq!(
+        key_schema(&names.invites_table),
+        [pair(invites::PARTITION_KEY, "HASH")]
+    );
+    assert_eq!(
+        attribute_definitions(&names.invites_table),
+        BTreeSet::from([pair(invites::PARTITION_KEY, "S")])
+    );
+    assert_eq!(
+        ttl_attribute(&names.invites_table).as_deref(),
+        Some(invites::TTL_ATTRIBUTE)
+    );
+    for table in [
+        &names.users_table,
+        &names.sessions_table,
+        &names.invites_table,
+    ] {
         let p = at(resource(table), &["Properties"]).unwrap();
         assert_eq!(
             at(p, &["BillingMode"]).and_then(string),
@@ -217,6 +233,7 @@ async fn bootstrap_creates_the_templates_tables() {
     let aws = AwsNames {
         users_table: unique_name("tpl-users"),
         sessions_table: unique_name("tpl-sessions"),
+        invites_table: unique_name("tpl-invites"),
         bucket: unique_name("tpl-files"),
     };
     bootstrap(&config, &aws).await.expect("bootstrap on moto");
@@ -225,6 +242,7 @@ async fn bootstrap_creates_the_templates_tables() {
     for (real, logical) in [
         (&aws.users_table, &names.users_table),
         (&aws.sessions_table, &names.sessions_table),
+        (&aws.invites_table, &names.invites_table),
     ] {
         let table = dynamodb
             .describe_table()

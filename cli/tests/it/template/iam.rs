@@ -10,8 +10,16 @@ use super::read::*;
 /// Least privilege, per binary: (action, resource[, condition]) as `grants` renders them.
 /// Exactly what each endpoint's code calls (see shared/store/src/aws/*.rs):
 const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
-    // create_user: PutItem with a condition; no reads.
-    ("signup", &[("dynamodb:PutItem", USERS)]),
+    // create_user: PutItem with a condition; with an invite, find_invite (GetItem), then
+    // redeem_invite: TransactWriteItems of that Put and the invite's conditional Update.
+    (
+        "signup",
+        &[
+            ("dynamodb:PutItem", USERS),
+            ("dynamodb:GetItem", INVITES),
+            ("dynamodb:UpdateItem", INVITES),
+        ],
+    ),
     // find_user, then start_session (signs with the secret, writes the session).
     (
         "login",
@@ -104,6 +112,15 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("s3:PutObject", FILE_OBJECTS),
             ("s3:AbortMultipartUpload", FILE_OBJECTS),
             ("s3:ListBucket", BUCKET),
+        ],
+    ),
+    // authenticate, create_invite (PutItem with a condition).
+    (
+        "invites",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("dynamodb:PutItem", INVITES),
         ],
     ),
 ];

@@ -12,6 +12,7 @@ pub(crate) const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 // What a policy may name, as `describe_resource` renders it.
 pub(crate) const USERS: &str = "users table";
 pub(crate) const SESSIONS: &str = "sessions table";
+pub(crate) const INVITES: &str = "invites table";
 pub(crate) const SECRET: &str = "jwt secret";
 pub(crate) const BUCKET: &str = "bucket";
 pub(crate) const FILE_OBJECTS: &str = "bucket/files/*";
@@ -294,6 +295,7 @@ impl Function {
 pub(crate) struct DataNames {
     pub(crate) users_table: String,
     pub(crate) sessions_table: String,
+    pub(crate) invites_table: String,
     pub(crate) bucket: String,
     pub(crate) secret: String,
 }
@@ -325,6 +327,7 @@ impl DataNames {
         DataNames {
             users_table: one("USERS_TABLE", "AWS::DynamoDB::Table"),
             sessions_table: one("SESSIONS_TABLE", "AWS::DynamoDB::Table"),
+            invites_table: one("INVITES_TABLE", "AWS::DynamoDB::Table"),
             bucket: one("FILES_BUCKET", "AWS::S3::Bucket"),
             secret: one("JWT_SECRET_ARN", "AWS::SecretsManager::Secret"),
         }
@@ -341,6 +344,9 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
         }
         if res == names.sessions_table {
             return SESSIONS.into();
+        }
+        if res == names.invites_table {
+            return INVITES.into();
         }
         if res == names.bucket {
             return BUCKET.into();

@@ -11,15 +11,15 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::errors::{status_of, store_error};
-use super::schema::{sessions, users};
+use super::schema::{invites, sessions, users};
 use super::{AwsNames, dynamodb_client, s3_client};
 use crate::StoreError;
 
 /// How long a new table may take to become ACTIVE (seconds on AWS, at once on moto).
 const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Creates the users and sessions tables (on-demand billing, with TTL on the sessions'
-/// `expires_at`) and the bucket, each only if missing. Returns what it created, one line each
+/// Creates the users, sessions and invites tables (on-demand billing, with TTL on the
+/// sessions' and invites' `expires_at`) and the bucket, each only if missing. Returns what it created, one line each
 /// ("table NAME", "TTL on TABLE.ATTRIBUTE", "bucket NAME"): nothing on a complete setup.
 pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<String>, StoreError> {
     let dynamodb = dynamodb_client(config);
@@ -35,12 +35,17 @@ pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<Strin
     if create_table(&dynamodb, &names.sessions_table, &sessions_keys).await? {
         done.push(format!("table {}", names.sessions_table));
     }
-    if enable_ttl(&dynamodb, &names.sessions_table, sessions::TTL_ATTRIBUTE).await? {
-        done.push(format!(
-            "TTL on {}.{}",
-            names.sessions_table,
-            sessions::TTL_ATTRIBUTE
-        ));
+    let invites_keys = [(invites::PARTITION_KEY, KeyType::Hash)];
+    if create_table(&dynamodb, &names.invites_table, &invites_keys).await? {
+        done.push(format!("table {}", names.invites_table));
+    }
+    for (table, attribute) in [
+        (&names.sessions_table, sessions::TTL_ATTRIBUTE),
+        (&names.invites_table, invites::TTL_ATTRIBUTE),
+    ] {
+        if enable_ttl(&dynamodb, table, attribute).await? {
+            done.push(format!("TTL on {table}.{attribute}"));
+        }
     }
     let region = config.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
     if create_bucket(&s3_client(config), &names.bucket, region).await? {

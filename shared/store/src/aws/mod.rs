@@ -6,6 +6,7 @@
 mod bootstrap;
 mod errors;
 mod files;
+mod invites;
 mod item;
 mod presign;
 pub mod schema;
@@ -21,6 +22,7 @@ use aws_config::timeout::TimeoutConfig;
 
 pub use bootstrap::bootstrap;
 pub use files::S3Files;
+pub use invites::DynamoInvites;
 pub use sessions::DynamoSessions;
 pub use staging::S3Staging;
 pub use users::DynamoUsers;
@@ -32,12 +34,13 @@ use crate::Backend;
 pub struct AwsNames {
     pub users_table: String,
     pub sessions_table: String,
+    pub invites_table: String,
     pub bucket: String,
 }
 
 /// The AWS-backed stores, sharing one DynamoDB client and one S3 client (each holds a
 /// connection pool; build the backend once per process, e.g. per Lambda cold start).
-pub type AwsBackend = Backend<DynamoUsers, DynamoSessions, S3Files, S3Staging>;
+pub type AwsBackend = Backend<DynamoUsers, DynamoSessions, S3Files, S3Staging, DynamoInvites>;
 
 impl AwsBackend {
     /// Builds the backend from the SDK's configuration and the deployment's names.
@@ -45,6 +48,11 @@ impl AwsBackend {
         let dynamodb = dynamodb_client(config);
         let s3 = s3_client(config);
         Backend {
+            invites: Arc::new(DynamoInvites::new(
+                dynamodb.clone(),
+                names.invites_table,
+                names.users_table.clone(),
+            )),
             users: Arc::new(DynamoUsers::new(dynamodb.clone(), names.users_table)),
             sessions: Arc::new(DynamoSessions::new(dynamodb, names.sessions_table)),
             files: Arc::new(S3Files::new(s3.clone(), names.bucket.clone())),
@@ -78,4 +86,15 @@ pub(crate) fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
         .force_path_style(config.endpoint_url().is_some())
         .build();
     aws_sdk_s3::Client::from_conf(conf)
+}
+
+impl DynamoInvites {
+    /// The invites store alone, for `ezshare invite --backend aws`.
+    pub fn from_config(config: &SdkConfig, names: &AwsNames) -> Self {
+        Self::new(
+            dynamodb_client(config),
+            names.invites_table.clone(),
+            names.users_table.clone(),
+        )
+    }
 }

@@ -34,6 +34,29 @@ pub mod sessions {
     pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
 }
 
+/// The invites table: one item per invite code, keyed by the code's hash.
+pub mod invites {
+    /// Partition key (S): SHA-256 of the code, hex.
+    pub const PARTITION_KEY: &str = "code_hash";
+    /// S: `ops` or `client`, the type of account it creates.
+    pub const USER_TYPE: &str = "user_type";
+    /// S, absent when the inviter named none.
+    pub const EMAIL: &str = "email";
+    /// S, absent for invites made by an administrator (`ezshare invite`).
+    pub const CREATED_BY: &str = "created_by";
+    /// N: unix seconds.
+    pub const CREATED_AT: &str = "created_at";
+    /// N: unix seconds.
+    pub const EXPIRES_AT: &str = "expires_at";
+    /// S: the username of the account created with it; absent while unused.
+    pub const USED_BY: &str = "used_by";
+    /// N: unix seconds.
+    pub const USED_AT: &str = "used_at";
+    /// Expired invites, used or not, are deleted by DynamoDB some time after expiry; readers
+    /// check expiry themselves.
+    pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
+}
+
 /// The bucket's key layout.
 pub mod bucket {
     use ezshare_domain::{FileName, Username};

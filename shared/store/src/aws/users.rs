@@ -33,20 +33,11 @@ impl DynamoUsers {
 #[async_trait]
 impl UserStore for DynamoUsers {
     async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        let mut put = self
+        let put = self
             .client
             .put_item()
             .table_name(&self.table)
-            .item(attr::PARTITION_KEY, s(user.user_type.as_str()))
-            .item(attr::SORT_KEY, s(user.username.as_str()))
-            .item(attr::PASSWORD_HASH, s(&user.password_hash))
-            .item(attr::CREATED_AT, unix(user.created_at));
-        if let Some(email) = &user.email {
-            put = put.item(attr::EMAIL, s(email.as_str()));
-        }
-        if let Some(name) = &user.name {
-            put = put.item(attr::NAME, s(name.as_str()));
-        }
+            .set_item(Some(user_item(user)));
         // Of racing signups of one name exactly one wins.
         put_if_absent(put, attr::PARTITION_KEY, "PutItem users").await
     }
@@ -81,6 +72,24 @@ impl UserStore for DynamoUsers {
             .map(|i| to_user(user_type, username, &i))
             .transpose()
     }
+}
+
+/// The stored form of a user.
+pub(crate) fn user_item(user: &UserRecord) -> Item {
+    let mut item: Item = [
+        (attr::PARTITION_KEY.to_owned(), s(user.user_type.as_str())),
+        (attr::SORT_KEY.to_owned(), s(user.username.as_str())),
+        (attr::PASSWORD_HASH.to_owned(), s(&user.password_hash)),
+        (attr::CREATED_AT.to_owned(), unix(user.created_at)),
+    ]
+    .into();
+    if let Some(email) = &user.email {
+        item.insert(attr::EMAIL.to_owned(), s(email.as_str()));
+    }
+    if let Some(name) = &user.name {
+        item.insert(attr::NAME.to_owned(), s(name.as_str()));
+    }
+    item
 }
 
 fn to_user(user_type: UserType, username: &Username, i: &Item) -> Result<UserRecord, StoreError> {

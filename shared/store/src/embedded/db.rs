@@ -34,6 +34,16 @@ CREATE TABLE IF NOT EXISTS files (
     blob         TEXT NOT NULL,
     PRIMARY KEY (owner, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS invites (
+    code_hash  TEXT PRIMARY KEY NOT NULL,
+    user_type  TEXT NOT NULL,
+    email      TEXT,
+    created_by TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_by    TEXT,
+    used_at    INTEGER
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS staged (
     id            TEXT PRIMARY KEY NOT NULL,
     owner         TEXT NOT NULL,

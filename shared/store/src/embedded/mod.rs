@@ -6,6 +6,7 @@
 mod blobs;
 mod db;
 mod files;
+mod invites;
 mod sessions;
 mod signing;
 mod staging;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use files::{EmbeddedFiles, OpenError, SignedDownload};
+pub use invites::EmbeddedInvites;
 pub use sessions::EmbeddedSessions;
 pub use signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 pub use staging::{EmbeddedStaging, ReceiveError, UploadDelivery};
@@ -25,7 +27,8 @@ use blobs::Blobs;
 use db::Db;
 
 /// The embedded stores, sharing one database and one blob folder.
-pub type EmbeddedBackend = Backend<EmbeddedUsers, EmbeddedSessions, EmbeddedFiles, EmbeddedStaging>;
+pub type EmbeddedBackend =
+    Backend<EmbeddedUsers, EmbeddedSessions, EmbeddedFiles, EmbeddedStaging, EmbeddedInvites>;
 
 impl EmbeddedBackend {
     /// Opens (creating if needed) the embedded backend under `data_dir`. `public_url` is where
@@ -44,7 +47,7 @@ impl EmbeddedBackend {
                 .await
                 .map_err(StoreError::internal)?;
         }
-        let db = Db::open(data_dir.join("ezshare.sqlite3")).await?;
+        let db = Db::open(database_path(&data_dir)).await?;
         let public_url = public_url.trim_end_matches('/');
         let blobs = Arc::new(Blobs::new(blob_dir));
         let files = EmbeddedFiles::new(db.clone(), blobs.clone(), public_url, signer.clone());
@@ -52,9 +55,22 @@ impl EmbeddedBackend {
         let staging = EmbeddedStaging::new(db.clone(), staging_dir, blobs, public_url, signer);
         Ok(Self {
             users: Arc::new(EmbeddedUsers::new(db.clone())),
-            sessions: Arc::new(EmbeddedSessions::new(db)),
+            sessions: Arc::new(EmbeddedSessions::new(db.clone())),
+            invites: Arc::new(EmbeddedInvites::new(db)),
             files: Arc::new(files),
             staging: Arc::new(staging),
         })
+    }
+}
+
+fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("ezshare.sqlite3")
+}
+
+impl EmbeddedInvites {
+    /// The invites of the data dir alone, opened beside a server that may be running on it
+    /// (SQLite serialises the two processes' writes): how `ezshare invite` writes one.
+    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Ok(Self::new(Db::open(database_path(data_dir)).await?))
     }
 }

@@ -15,28 +15,32 @@ impl EmbeddedUsers {
     }
 }
 
+/// Inserts the user unless one of that type and name exists: the primary key makes it a
+/// put-if-absent, atomic under concurrency ([`StoreError::AlreadyExists`]).
+pub(crate) fn insert_user(
+    conn: &rusqlite::Connection,
+    user: &UserRecord,
+) -> Result<(), StoreError> {
+    insert_unique(
+        conn,
+        "INSERT INTO users (user_type, username, password_hash, email, name, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            user.user_type.as_str(),
+            user.username.as_str(),
+            user.password_hash,
+            user.email.as_ref().map(Email::as_str),
+            user.name.as_ref().map(DisplayName::as_str),
+            to_unix(user.created_at),
+        ],
+    )
+}
+
 #[async_trait]
 impl UserStore for EmbeddedUsers {
     async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         let user = user.clone();
-        self.db
-            .write(move |conn| {
-                // The primary key makes this a put-if-absent, atomic under concurrency.
-                insert_unique(
-                    conn,
-                    "INSERT INTO users (user_type, username, password_hash, email, name, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        user.user_type.as_str(),
-                        user.username.as_str(),
-                        user.password_hash,
-                        user.email.as_ref().map(Email::as_str),
-                        user.name.as_ref().map(DisplayName::as_str),
-                        to_unix(user.created_at),
-                    ],
-                )
-            })
-            .await
+        self.db.write(move |conn| insert_user(conn, &user)).await
     }
 
     async fn user_exists(

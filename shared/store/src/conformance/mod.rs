@@ -8,6 +8,10 @@
 //! ezshare_store::conformance_tests!(fresh);
 //! ```
 
+mod invites;
+
+pub use invites::*;
+
 use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,6 +85,12 @@ macro_rules! conformance_tests {
             staging_racing_promotes_have_one_winner,
             staging_discard_removes_it,
             staging_reads_ranges,
+            invite_create_then_find,
+            invite_redeem_creates_the_user_and_uses_it_up,
+            invite_redeem_refuses_unknown_expired_and_other_type,
+            invite_redeem_with_a_taken_name_leaves_it_unused,
+            invite_racing_redeems_of_one_code_have_one_winner,
+            invite_first_ops_bootstrap_race_has_one_winner,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {
