@@ -11,10 +11,16 @@ OPS_TOKEN=$(curl -sf -X POST "$BASE/ops/login" -d username=alice -d password=won
 printf '%%PDF-1.7\n%% ezshare demo\n' > report.pdf
 curl -sf -X POST "$BASE/ops/upload" -H "Authorization: Bearer $OPS_TOKEN" -F request_file=@report.pdf; echo
 
-# A CLIENT user signs up (JSON works too), logs in, lists alice's files and downloads one.
+# A CLIENT user signs up (JSON works too) and logs in. Files are private by default: alice
+# shares hers with bob, for at most 3 download links.
 curl -sf -X POST "$BASE/client/signup" -H 'Content-Type: application/json' \
   -d '{"username":"bob","password":"builder-4242"}'; echo
 CLIENT_TOKEN=$(curl -sf -X POST "$BASE/client/login" -d username=bob -d password=builder-4242)
+curl -sf -X PUT "$BASE/ops/files/report.pdf/shares/bob" -H "Authorization: Bearer $OPS_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"max_downloads":3}'; echo
+
+# bob lists what alice shares with him (or everything shared with him: /client/files) and
+# downloads it.
 curl -sf "$BASE/client/files/alice" -H "Authorization: Bearer $CLIENT_TOKEN"; echo
 curl -sfL "$BASE/client/files/alice/report.pdf" -H "Authorization: Bearer $CLIENT_TOKEN" -o downloaded.pdf
 cmp report.pdf downloaded.pdf && echo "downloaded bytes are identical"

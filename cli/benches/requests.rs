@@ -40,6 +40,7 @@ async fn fixture() -> Fixture {
                 &ContentType::parse("application/pdf").unwrap(),
                 Bytes::from_static(b"%PDF-1.7"),
                 WriteMode::CreateNew,
+                ezshare_domain::Visibility::AllClients,
             )
             .await
             .unwrap();

@@ -17,6 +17,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ezshare_create_upload::ENDPOINT,
     ezshare_complete_upload::ENDPOINT,
     ezshare_invites::ENDPOINT,
+    ezshare_shares::ENDPOINT,
 ];
 
 /// The routers of every endpoint, merged.

@@ -72,7 +72,7 @@ async fn send_direct(
 #[tokio::test]
 async fn fifty_megabytes_straight_to_storage_and_back() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
+    let server = Server::start(dir.path(), &[], crate::support::ORIGINAL);
     round_trip(&server).await;
 }
 
@@ -135,7 +135,7 @@ async fn round_trip(server: &Server) {
 #[tokio::test]
 async fn the_signed_put_takes_only_what_was_announced() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
+    let server = Server::start(dir.path(), &[], crate::support::ORIGINAL);
     let http = client();
     let ops = token(&http, &server, "ops", "strict").await;
     let created: serde_json::Value = http
@@ -192,7 +192,8 @@ mod on_aws {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"));
         cmd.args(["serve", "--backend", "aws", "--addr", "127.0.0.1:0"]);
         stack.configure(&mut cmd);
-        cmd.env("RUST_LOG", "warn").env("OPS_SIGNUP", "open");
+        cmd.env("RUST_LOG", "warn")
+            .envs(crate::support::ORIGINAL.iter().copied());
         Server::spawn(cmd)
     }
 

@@ -38,15 +38,18 @@ async fn the_original_story_works_on_dynamodb_and_s3() {
     let again = stack.bootstrap_with_cli();
     assert!(again.contains("nothing to do"), "{again}");
 
-    // The original server's open signup, one setting away.
-    let server = serve(&stack, &[("OPS_SIGNUP", "open")]);
+    // The original server's open behaviour, two settings away.
+    let server = serve(&stack, crate::support::ORIGINAL);
     let bytes = binary_sample(300_000);
     walk_the_original_story(&server, &bytes).await;
     assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
 
     // What the story left in the stack, seen with the SDK.
-    let key = crate::support::aws::file_key("opsuser", "quarterly report.pdf");
-    assert_eq!(stack.object_bytes(&key).await.as_deref(), Some(&bytes[..]));
+    let stored = stack.file_bytes("opsuser", "quarterly report.pdf").await;
+    assert!(
+        stored.as_deref() == Some(&bytes[..]),
+        "the stored bytes are the upload's"
+    );
     assert_eq!(stack.item_count(&stack.names.users_table).await, 2);
 }
 
@@ -56,7 +59,7 @@ async fn data_and_sessions_live_in_the_stack_not_the_process() {
     stack.bootstrap_with_cli();
     let http = client();
     let creds = form(&[("username", "keeper"), ("password", "password-123")]);
-    let first = serve(&stack, &[("OPS_SIGNUP", "open")]);
+    let first = serve(&stack, crate::support::ORIGINAL);
     let r = http
         .post(first.url("/ops/signup"))
         .form(&creds)
@@ -76,7 +79,7 @@ async fn data_and_sessions_live_in_the_stack_not_the_process() {
     assert!(first.interrupt());
 
     // Another process on the same stack and secret: the session and the user are there.
-    let second = serve(&stack, &[("OPS_SIGNUP", "open")]);
+    let second = serve(&stack, crate::support::ORIGINAL);
     let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\x00\xff".to_vec()).file_name("k.pdf");
     let r = http
         .post(second.url("/ops/upload"))

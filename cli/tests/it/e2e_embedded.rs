@@ -14,8 +14,8 @@ fn sample_bytes(len: usize) -> Vec<u8> {
 #[tokio::test]
 async fn the_original_story_works_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
-    // The original server's open signup, one setting away.
-    let server = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
+    // The original server's open behaviour, two settings away.
+    let server = Server::start(dir.path(), &[], crate::support::ORIGINAL);
     walk_the_original_story(&server, &sample_bytes(300_000)).await;
     assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
 }
@@ -35,7 +35,11 @@ async fn tampered_and_expired_links_are_403() {
     let server = Server::start(
         dir.path(),
         &[],
-        &[("DOWNLOAD_URL_TTL_SECONDS", "1"), ("OPS_SIGNUP", "open")],
+        &[
+            ("DOWNLOAD_URL_TTL_SECONDS", "1"),
+            ("OPS_SIGNUP", "open"),
+            ("NEW_FILE_VISIBILITY", "all_clients"),
+        ],
     );
     let http = client();
     let reg = |path: &'static str, user: &'static str| {
@@ -104,7 +108,7 @@ async fn tampered_and_expired_links_are_403() {
 #[tokio::test]
 async fn data_and_sessions_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let first = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
+    let first = Server::start(dir.path(), &[], crate::support::ORIGINAL);
     let http = client();
     let creds = form(&[("username", "keeper"), ("password", "password-123")]);
     assert_eq!(
@@ -127,7 +131,7 @@ async fn data_and_sessions_survive_a_restart() {
         .unwrap();
     assert!(first.interrupt());
 
-    let second = Server::start(dir.path(), &[], &[("OPS_SIGNUP", "open")]);
+    let second = Server::start(dir.path(), &[], crate::support::ORIGINAL);
     // Same secret, same session store: the old token still works.
     let part = reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("kept.pdf");
     let r = http

@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::support::aws::{AwsStack, JWT_SECRET, file_key};
+use crate::support::aws::{AwsStack, JWT_SECRET};
 use aws_config::SdkConfig;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
@@ -26,7 +26,7 @@ use aws_smithy_runtime_api::http::StatusCode as SmithyStatus;
 use aws_smithy_types::body::SdkBody;
 use axum::Router;
 use axum::body::Body;
-use ezshare_api::{AppState, Settings};
+use ezshare_api::AppState;
 use ezshare_auth::JwtSecret;
 use ezshare_store::aws::AwsBackend;
 use ezshare_testkit::{FilePart, TestResponse, get, multipart_body, post_json, send};
@@ -220,11 +220,8 @@ impl Rig {
         let sdk = faulty_sdk(&stack, faults.clone()).await;
         let backend = AwsBackend::new(&sdk, stack.names.clone());
         let secret = JwtSecret::parse(JWT_SECRET.as_bytes(), "JWT_SECRET").unwrap();
-        // Open OPS signup: these tests are about storage failing, not about invitations.
-        let settings = Settings {
-            ops_signup: ezshare_api::SignupPolicy::Open,
-            ..Settings::default()
-        };
+        // The original open behaviour: these tests are about storage failing, not sharing.
+        let settings = ezshare_testkit::TestApp::original_behaviour();
         let state = AppState::new(backend.stores(), &secret, settings);
         Rig {
             router: ezshare_api::finish(ezshare::routes(), state),
@@ -460,12 +457,15 @@ async fn an_upload_whose_store_fails_leaves_no_file() {
     rig.download(&client, "opsx", "q3 report.pdf")
         .await
         .assert_error(404, "file_not_found");
-    let key = file_key("opsx", "q3 report.pdf");
-    assert_eq!(rig.stack.object_bytes(&key).await, None);
+    assert_eq!(rig.stack.object_key("opsx", "q3 report.pdf").await, None);
     // No phantom blocks the name: the same upload, without ?overwrite, is created.
     let r = rig.upload(&ops, "q3 report.pdf", PDF).await;
     assert_eq!(r.status, 201, "{}", r.text());
-    assert_eq!(rig.stack.object_bytes(&key).await.as_deref(), Some(PDF));
+    let stored = rig.stack.file_bytes("opsx", "q3 report.pdf").await;
+    assert!(
+        stored.as_deref() == Some(PDF),
+        "the retry's bytes are stored"
+    );
 }
 
 #[tokio::test]
@@ -506,8 +506,13 @@ async fn throttling_is_503_with_retry_after_and_a_denial_is_an_opaque_500() {
     assert_unavailable(&rig.login("ops", "opsx").await, "throttled login");
     assert!(rig.faults.heal() > 0);
 
-    rig.faults
-        .fail(Target::S3 { method: "GET" }, Injected::Throttle);
+    rig.faults.fail(
+        Target::Dynamo {
+            op: "Query",
+            table: rig.stack.names.files_table.clone(),
+        },
+        Injected::Throttle,
+    );
     assert_unavailable(&rig.list(&client, "opsx").await, "throttled listing");
     assert!(rig.faults.heal() > 0);
 

@@ -205,9 +205,18 @@ async fn every_fixture_reaches_its_handler_in_process() {
     let r = handle(&app, &Event::load("upload").with_bearer(&ops_token)).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let client = app.bearer(UserType::Client, "client1").await;
+    // Private by default: the client sees nothing until the file is shared with them.
+    let r = handle(&app, &Event::load("list-files").with_bearer(&client)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["files"], serde_json::json!([]));
+    let r = handle(&app, &Event::load("shares").with_bearer(&ops_token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["client_username"], "client1");
+    assert_eq!(r.json()["max_downloads"], 2);
     let r = handle(&app, &Event::load("list-files").with_bearer(&client)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["files"][0]["name"], "q3 report.pdf");
+    assert_eq!(r.json()["files"][0]["downloads_left"], 2);
     let r = handle(&app, &Event::load("download").with_bearer(&client)).await;
     assert_eq!(r.status, 302, "{}", r.text());
     assert!(r.header("location").is_some());

@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::support::aws::{AwsStack, file_key};
+use crate::support::aws::AwsStack;
 use crate::support::events::{Event, functions};
 use crate::support::invoke::LambdaResponse;
 use serde_json::json;
@@ -414,7 +414,7 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     assert_eq!(body["name"], name.as_str());
     assert_eq!(body["size"], sent.len());
     let stored = rt
-        .block_on(stack.object_bytes(&file_key("opsuser", &name)))
+        .block_on(stack.file_bytes("opsuser", &name))
         .expect("the object exists");
     assert_eq!(
         stored, sent,
@@ -433,20 +433,36 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     r.assert_status(200);
     let client_token = r.json()["token"].as_str().unwrap().to_owned();
 
-    // list-files
+    // list-files: private by default, the file is invisible until shared.
     let list = Event::load("list-files").with_bearer(&client_token);
     let r = watch.invoke("list-files", &list);
     r.assert_status(200);
-    let listing = r.json();
+    assert_eq!(r.json()["files"], json!([]));
+    let download = Event::load("download").with_bearer(&client_token);
+    watch.invoke("download", &download).assert_status(404);
+
+    // shares: the fixture shares it with client1, for two download links.
+    let r = watch.invoke("shares", &Event::load("shares").with_bearer(&ops_token));
+    r.assert_status(200);
+    assert_eq!(r.json()["downloads"], 0);
+    let mut listing = json!(null);
+    // The index by client follows the table within a moment.
+    for _ in 0..50 {
+        let r = watch.invoke("list-files", &list);
+        r.assert_status(200);
+        listing = r.json();
+        if listing["files"].as_array().is_some_and(|f| !f.is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(listing["files"][0]["downloads_left"], 2);
     assert_eq!(listing["ops_username"], "opsuser");
     assert_eq!(listing["files"][0]["name"], name.as_str());
     assert_eq!(listing["files"][0]["size"], sent.len());
 
     // download: a 302 to a presigned S3 URL that serves the same bytes.
-    let r = watch.invoke(
-        "download",
-        &Event::load("download").with_bearer(&client_token),
-    );
+    let r = watch.invoke("download", &download);
     r.assert_status(302);
     assert_eq!(r.header("cache-control"), Some("no-store"));
     let location = r.header("location").expect("a Location").to_owned();
@@ -476,13 +492,20 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     let r = watch.invoke("ops-files", &own);
     r.assert_status(200);
     assert_eq!(r.json()["files"][0]["name"], name.as_str());
+    let key = rt
+        .block_on(stack.object_key("opsuser", &name))
+        .expect("indexed");
     let r = watch.invoke(
         "delete-file",
         &Event::load("delete-file").with_bearer(&ops_token),
     );
     r.assert_status(204);
-    let key = file_key("opsuser", &name);
-    assert_eq!(rt.block_on(stack.object_bytes(&key)), None);
+    assert_eq!(rt.block_on(stack.object_key("opsuser", &name)), None);
+    assert_eq!(
+        rt.block_on(stack.object_bytes(&key)),
+        None,
+        "bytes deleted too"
+    );
     let r = watch.invoke("ops-files", &own);
     r.assert_status(200);
     assert_eq!(r.json()["files"], json!([]));
@@ -513,7 +536,7 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     assert_eq!(r.json()["name"], "q4 report.pdf");
     assert_eq!(r.json()["size"], sent.len());
     let direct = rt
-        .block_on(stack.object_bytes(&file_key("opsuser", "q4 report.pdf")))
+        .block_on(stack.file_bytes("opsuser", "q4 report.pdf"))
         .expect("the completed upload is in place");
     assert_eq!(direct, sent, "the direct upload is byte for byte");
     // Completing twice: the staged upload is gone.

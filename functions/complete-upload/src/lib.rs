@@ -61,7 +61,14 @@ async fn complete_upload(
     let stored = state
         .stores
         .staging
-        .promote_staged(&owner, &id, &staged, &content_type, mode)
+        .promote_staged(
+            &owner,
+            &id,
+            &staged,
+            &content_type,
+            mode,
+            state.settings.new_file_visibility,
+        )
         .await
         .map_err(|e| ApiError::from_file_write(&staged.name, e))?;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))

@@ -33,6 +33,12 @@ async fn delete_file(
         .delete_file(&caller.username, &name)
         .await?
     {
+        // Its shares go with it: a new file of the same name starts unshared.
+        state
+            .stores
+            .shares
+            .delete_file_shares(&caller.username, &name)
+            .await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(

@@ -1,9 +1,10 @@
-//! `GET /client/files/{ops_username}/{file_name}`: a CLIENT gets a short-lived download link,
-//! as a 302 redirect or, with `Accept: application/json`, as JSON.
+//! `GET /client/files/{ops_username}/{file_name}`: a CLIENT gets a short-lived download link
+//! to a file they may see, as a 302 redirect or, with `Accept: application/json`, as JSON.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use ezshare_api::visible::file_for_download;
 use ezshare_api::{
     ApiError, AppState, Endpoint, Path, Route, RouterExt, Secrets, existing_ops_user, no_store,
     wants_json,
@@ -30,28 +31,20 @@ fn router() -> Router<AppState> {
 
 async fn download(
     State(state): State<AppState>,
-    ClientCaller(_caller): ClientCaller,
+    ClientCaller(caller): ClientCaller,
     Path((raw_owner, raw_name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let name = FileName::parse(&raw_name)?;
     let owner = existing_ops_user(&state, &raw_owner).await?;
-    // moto (and S3 for a missing key) would hand out a link to nothing: check first.
-    state
-        .stores
-        .files
-        .head_file(&owner, &name)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "file_not_found",
-                format!("{owner} has no file named {name}"),
-            )
-        })?;
+    // A private file the caller has no active share of is as missing as a missing one; a
+    // link through a share is counted before it exists.
+    let now = time::OffsetDateTime::now_utc();
+    let (file, _share) = file_for_download(&state, &owner, &name, &caller.username, now).await?;
     let link = state
         .stores
         .files
-        .presign_download(&owner, &name, state.settings.download_url_ttl)
+        .presign_download(&owner, &file, state.settings.download_url_ttl)
         .await?;
     let response = if wants_json(&headers) {
         let body = json!({

@@ -21,6 +21,7 @@ async fn app() -> (TestApp, axum::Router, String) {
             &ContentType::parse("application/pdf").unwrap(),
             Bytes::from_static(b"%PDF-1.7"),
             WriteMode::CreateNew,
+            ezshare_domain::Visibility::AllClients,
         )
         .await
         .unwrap();

@@ -1,39 +1,54 @@
-//! `GET /client/files/{ops_username}`: a CLIENT lists an OPS user's files, a page at a time.
+//! What a CLIENT may see: `GET /client/files/{ops_username}` lists one OPS user's files the
+//! caller sees, `GET /client/files` every file the caller sees across all OPS users (shared
+//! with them, or visible to all clients). Both a page at a time.
 
 use axum::extract::State;
 use axum::{Json, Router};
-use ezshare_api::listing::{PageJson, page_json, paging};
+use ezshare_api::listing::paging;
+use ezshare_api::visible::{VisiblePage, everything_visible, owner_page};
 use ezshare_api::{
     ApiError, AppState, Endpoint, Path, QueryParams, Route, RouterExt, Secrets, existing_ops_user,
 };
 use ezshare_auth::extract::ClientCaller;
+use time::OffsetDateTime;
 
 const LIST_FILES: Route = Route::get("/client/files/{ops_username}");
+const SHARED_WITH_ME: Route = Route::get("/client/files");
 
 pub const ENDPOINT: Endpoint = Endpoint {
     name: "list-files",
     package: env!("CARGO_PKG_NAME"),
-    routes: &[LIST_FILES],
+    routes: &[LIST_FILES, SHARED_WITH_ME],
     router,
     secrets: Secrets::JwtSecret,
 };
 
 fn router() -> Router<AppState> {
-    Router::new().serve(LIST_FILES, list_files)
+    Router::new()
+        .serve(LIST_FILES, list_files)
+        .serve(SHARED_WITH_ME, shared_with_me)
 }
 
 async fn list_files(
     State(state): State<AppState>,
-    ClientCaller(_caller): ClientCaller,
+    ClientCaller(caller): ClientCaller,
     Path(raw): Path<String>,
     query: QueryParams,
-) -> Result<Json<PageJson>, ApiError> {
+) -> Result<Json<VisiblePage>, ApiError> {
     let (limit, cursor) = paging(&query)?;
     let owner = existing_ops_user(&state, &raw).await?;
-    let page = state
-        .stores
-        .files
-        .list_files(&owner, cursor.as_ref(), limit)
-        .await?;
-    Ok(Json(page_json(owner, page)))
+    let now = OffsetDateTime::now_utc();
+    let page = owner_page(&state, &owner, &caller.username, now, cursor, limit).await?;
+    Ok(Json(page))
+}
+
+async fn shared_with_me(
+    State(state): State<AppState>,
+    ClientCaller(caller): ClientCaller,
+    query: QueryParams,
+) -> Result<Json<VisiblePage>, ApiError> {
+    let (limit, cursor) = paging(&query)?;
+    let now = OffsetDateTime::now_utc();
+    let page = everything_visible(&state, &caller.username, now, cursor.as_ref(), limit).await?;
+    Ok(Json(page))
 }

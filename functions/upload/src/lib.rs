@@ -42,7 +42,14 @@ async fn upload(
     let stored = state
         .stores
         .files
-        .put_file(&caller.username, &name, &content_type, received.bytes, mode)
+        .put_file(
+            &caller.username,
+            &name,
+            &content_type,
+            received.bytes,
+            mode,
+            state.settings.new_file_visibility,
+        )
         .await
         .map_err(|e| ApiError::from_file_write(&name, e))?;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))

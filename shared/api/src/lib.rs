@@ -17,6 +17,7 @@ mod path;
 mod query;
 mod settings;
 mod state;
+pub mod visible;
 
 pub use endpoint::{Endpoint, Method, Route, RouterExt, Secrets};
 pub use error::ApiError;

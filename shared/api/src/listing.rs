@@ -1,7 +1,7 @@
 //! The JSON of files and listings, and the listing's paging parameters, shared by every
 //! endpoint that shows files.
 
-use ezshare_domain::{Cursor, FileName, PageLimit, Username, rfc3339};
+use ezshare_domain::{Cursor, FileName, PageLimit, Username, Visibility, rfc3339};
 use ezshare_store::{FilePage, StoredFile};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -19,7 +19,7 @@ pub fn paging(query: &QueryParams) -> Result<(PageLimit, Option<Cursor>), ApiErr
     Ok((limit, cursor))
 }
 
-/// `{"ops_username","files":[{"name","size","uploaded_at"}],"next_cursor"}`: serialised
+/// `{"ops_username","files":[{"name","size","uploaded_at","visibility"}],"next_cursor"}`: serialised
 /// straight from the page (a listing is the hottest response; no intermediate `Value`).
 #[derive(Debug, Serialize)]
 pub struct PageJson {
@@ -33,6 +33,7 @@ struct EntryJson {
     name: FileName,
     size: u64,
     uploaded_at: String,
+    visibility: Visibility,
 }
 
 pub fn page_json(owner: Username, page: FilePage) -> PageJson {
@@ -45,6 +46,7 @@ pub fn page_json(owner: Username, page: FilePage) -> PageJson {
                 name: f.name,
                 size: f.size,
                 uploaded_at: rfc3339(f.uploaded_at),
+                visibility: f.visibility,
             })
             .collect(),
         next_cursor: page
@@ -54,12 +56,13 @@ pub fn page_json(owner: Username, page: FilePage) -> PageJson {
     }
 }
 
-/// `{"name","size","content_type","uploaded_at"}`: a file just stored.
+/// `{"name","size","content_type","uploaded_at","visibility"}`: one file.
 pub fn file_json(file: &StoredFile) -> Value {
     json!({
         "name": file.name,
         "size": file.size,
         "content_type": file.content_type,
         "uploaded_at": rfc3339(file.uploaded_at),
+        "visibility": file.visibility,
     })
 }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use ezshare_auth::TokenSettings;
-use ezshare_domain::UserType;
+use ezshare_domain::{UserType, Visibility};
 use ezshare_filetype::FileTypePolicy;
 
 /// A setting that is missing or invalid. Startup fails with it; the message names the setting.
@@ -32,6 +32,7 @@ pub mod var {
     pub const UPLOAD_URL_TTL_SECONDS: &str = "UPLOAD_URL_TTL_SECONDS";
     pub const OPS_SIGNUP: &str = "OPS_SIGNUP";
     pub const CLIENT_SIGNUP: &str = "CLIENT_SIGNUP";
+    pub const NEW_FILE_VISIBILITY: &str = "NEW_FILE_VISIBILITY";
 
     /// Every one of them.
     pub const ALL: &[&str] = &[
@@ -44,6 +45,7 @@ pub mod var {
         UPLOAD_URL_TTL_SECONDS,
         OPS_SIGNUP,
         CLIENT_SIGNUP,
+        NEW_FILE_VISIBILITY,
     ];
 }
 
@@ -89,6 +91,8 @@ pub struct Settings {
     pub ops_signup: SignupPolicy,
     /// Who may sign up as CLIENT; default open, as the original server.
     pub client_signup: SignupPolicy,
+    /// What a new file starts as; default private (only the clients it is shared with).
+    pub new_file_visibility: Visibility,
 }
 
 impl Default for Settings {
@@ -102,6 +106,7 @@ impl Default for Settings {
             upload_url_ttl: Duration::from_secs(3600),
             ops_signup: SignupPolicy::Invite,
             client_signup: SignupPolicy::Open,
+            new_file_visibility: Visibility::Private,
         }
     }
 }
@@ -161,6 +166,14 @@ impl Settings {
         if let Some(raw) = lookup(var::CLIENT_SIGNUP) {
             s.client_signup = SignupPolicy::parse(var::CLIENT_SIGNUP, &raw)?;
         }
+        if let Some(raw) = lookup(var::NEW_FILE_VISIBILITY) {
+            s.new_file_visibility =
+                raw.trim()
+                    .parse()
+                    .map_err(|e: ezshare_domain::ValidationError| {
+                        ConfigError::new(var::NEW_FILE_VISIBILITY, e.message)
+                    })?;
+        }
         if let Some(types) = lookup(var::ALLOWED_FILE_TYPES) {
             s.file_types = FileTypePolicy::parse(&types)
                 .map_err(|e| ConfigError::new(var::ALLOWED_FILE_TYPES, e.message))?;
@@ -212,6 +225,18 @@ mod tests {
         assert_eq!(s.upload_url_ttl, Duration::from_secs(3600));
         assert_eq!(s.signup_policy(UserType::Ops), SignupPolicy::Invite);
         assert_eq!(s.signup_policy(UserType::Client), SignupPolicy::Open);
+        assert_eq!(s.new_file_visibility, Visibility::Private);
+    }
+
+    #[test]
+    fn the_original_open_behaviour_is_two_settings_away() {
+        let s = from(&[
+            ("OPS_SIGNUP", "open"),
+            ("NEW_FILE_VISIBILITY", "all_clients"),
+        ])
+        .unwrap();
+        assert_eq!(s.signup_policy(UserType::Ops), SignupPolicy::Open);
+        assert_eq!(s.new_file_visibility, Visibility::AllClients);
     }
 
     #[test]
@@ -262,6 +287,7 @@ mod tests {
             ("ALLOWED_FILE_TYPES", ""),
             ("OPS_SIGNUP", "closed"),
             ("CLIENT_SIGNUP", ""),
+            ("NEW_FILE_VISIBILITY", "public"),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.setting, k);

@@ -9,6 +9,7 @@ mod ids;
 mod page;
 mod time_fmt;
 mod user;
+mod visibility;
 
 pub use error::ValidationError;
 pub use file_name::{ContentType, FileName};
@@ -16,3 +17,4 @@ pub use ids::{InviteCode, SessionId, UploadId, random_bytes};
 pub use page::{Cursor, PageLimit};
 pub use time_fmt::rfc3339;
 pub use user::{DisplayName, Email, Password, UserType, Username};
+pub use visibility::Visibility;

@@ -4,6 +4,8 @@ use ezshare_store::aws::AwsNames;
 pub const USERS_TABLE: &str = "USERS_TABLE";
 pub const SESSIONS_TABLE: &str = "SESSIONS_TABLE";
 pub const INVITES_TABLE: &str = "INVITES_TABLE";
+pub const FILES_TABLE: &str = "FILES_TABLE";
+pub const SHARES_TABLE: &str = "SHARES_TABLE";
 pub const FILES_BUCKET: &str = "FILES_BUCKET";
 pub const JWT_SECRET_ARN: &str = "JWT_SECRET_ARN";
 pub const JWT_SECRET: &str = "JWT_SECRET";
@@ -13,6 +15,8 @@ const WIRING: &[&str] = &[
     USERS_TABLE,
     SESSIONS_TABLE,
     INVITES_TABLE,
+    FILES_TABLE,
+    SHARES_TABLE,
     FILES_BUCKET,
     JWT_SECRET_ARN,
     JWT_SECRET,
@@ -59,6 +63,8 @@ impl AwsConfig {
             users_table: required(USERS_TABLE)?,
             sessions_table: required(SESSIONS_TABLE)?,
             invites_table: required(INVITES_TABLE)?,
+            files_table: required(FILES_TABLE)?,
+            shares_table: required(SHARES_TABLE)?,
             bucket: required(FILES_BUCKET)?,
         };
         let secret = match (secrets, lookup(JWT_SECRET_ARN), lookup(JWT_SECRET)) {
@@ -101,6 +107,8 @@ mod tests {
         (USERS_TABLE, "users"),
         (SESSIONS_TABLE, "sessions"),
         (INVITES_TABLE, "invites"),
+        (FILES_TABLE, "files"),
+        (SHARES_TABLE, "shares"),
         (FILES_BUCKET, "bucket"),
     ];
 
@@ -120,7 +128,14 @@ mod tests {
 
     #[test]
     fn each_missing_name_is_reported_by_name() {
-        for missing in [USERS_TABLE, SESSIONS_TABLE, INVITES_TABLE, FILES_BUCKET] {
+        for missing in [
+            USERS_TABLE,
+            SESSIONS_TABLE,
+            INVITES_TABLE,
+            FILES_TABLE,
+            SHARES_TABLE,
+            FILES_BUCKET,
+        ] {
             let pairs: Vec<_> = BASE
                 .iter()
                 .copied()

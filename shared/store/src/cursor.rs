@@ -8,21 +8,22 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ezshare_domain::{Cursor, FileName};
+use ezshare_domain::{Cursor, FileName, Username};
 
 use crate::StoreError;
 
 /// Bumped if the cursor's meaning changes, so old cursors are refused rather than misread.
 const VERSION: &str = "1.";
 
-pub(crate) fn encode(last: &FileName) -> Cursor {
+/// The cursor of a listing of one owner's files that resumes after `last`.
+pub fn encode(last: &FileName) -> Cursor {
     Cursor::from_store(format!(
         "{VERSION}{}",
         URL_SAFE_NO_PAD.encode(last.as_str())
     ))
 }
 
-pub(crate) fn decode(cursor: &Cursor) -> Result<FileName, StoreError> {
+pub fn decode(cursor: &Cursor) -> Result<FileName, StoreError> {
     cursor
         .as_str()
         .strip_prefix(VERSION)
@@ -30,6 +31,35 @@ pub(crate) fn decode(cursor: &Cursor) -> Result<FileName, StoreError> {
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|name| FileName::parse(&name).ok())
         .ok_or(StoreError::InvalidCursor)
+}
+
+/// The version of cursors over (owner, name) pairs: listings across owners.
+const PAIR_VERSION: &str = "p1.";
+
+/// The cursor of a listing across owners that resumes after (owner, name).
+pub fn encode_pair(owner: &Username, last: &FileName) -> Cursor {
+    Cursor::from_store(format!(
+        "{PAIR_VERSION}{}.{}",
+        URL_SAFE_NO_PAD.encode(owner.as_str()),
+        URL_SAFE_NO_PAD.encode(last.as_str())
+    ))
+}
+
+pub fn decode_pair(cursor: &Cursor) -> Result<(Username, FileName), StoreError> {
+    let text = |b64: &str| {
+        URL_SAFE_NO_PAD
+            .decode(b64)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+    };
+    let (owner, name) = cursor
+        .as_str()
+        .strip_prefix(PAIR_VERSION)
+        .and_then(|rest| rest.split_once('.'))
+        .ok_or(StoreError::InvalidCursor)?;
+    let owner = text(owner).and_then(|o| Username::parse(&o).ok());
+    let name = text(name).and_then(|n| FileName::parse(&n).ok());
+    owner.zip(name).ok_or(StoreError::InvalidCursor)
 }
 
 #[cfg(test)]
@@ -45,6 +75,22 @@ mod tests {
             assert!(Cursor::parse(cursor.as_str()).is_ok(), "{n}");
             assert_eq!(decode(&cursor).unwrap(), name);
         }
+    }
+
+    #[test]
+    fn pairs_round_trip_and_are_not_mistaken_for_names() {
+        let (owner, name) = (
+            Username::parse("ops-x").unwrap(),
+            FileName::parse("a.b c").unwrap(),
+        );
+        let cursor = encode_pair(&owner, &name);
+        assert!(Cursor::parse(cursor.as_str()).is_ok());
+        assert_eq!(decode_pair(&cursor).unwrap(), (owner, name.clone()));
+        assert!(decode(&cursor).is_err(), "a pair is not a name cursor");
+        assert!(
+            decode_pair(&encode(&name)).is_err(),
+            "nor the other way round"
+        );
     }
 
     #[test]

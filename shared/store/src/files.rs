@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username};
+use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username, Visibility};
 use time::OffsetDateTime;
 
 use crate::StoreError;
@@ -14,14 +14,19 @@ pub struct StoredFile {
     pub size: u64,
     pub content_type: ContentType,
     pub uploaded_at: OffsetDateTime,
+    pub visibility: Visibility,
+    /// Where this version's bytes are, in the adapter's own terms (an S3 key, a blob id):
+    /// opaque to callers, who pass the file back to [`FileStore::presign_download`].
+    pub object: String,
 }
 
-/// One entry of a listing (what a prefix listing returns without a per-item read).
+/// One entry of a listing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileSummary {
     pub name: FileName,
     pub size: u64,
     pub uploaded_at: OffsetDateTime,
+    pub visibility: Visibility,
 }
 
 /// A page of a listing, sorted by the UTF-8 bytes of the name.
@@ -50,7 +55,8 @@ pub enum WriteMode {
 #[async_trait]
 pub trait FileStore: Send + Sync + 'static {
     /// Stores a whole file under (owner, name). Nothing is visible until the bytes are all
-    /// stored; a failed write leaves any previous file untouched.
+    /// stored; a failed write leaves any previous file untouched. A new file gets
+    /// `visibility`; an overwritten one keeps its own (a new version of the same document).
     async fn put_file(
         &self,
         owner: &Username,
@@ -58,7 +64,16 @@ pub trait FileStore: Send + Sync + 'static {
         content_type: &ContentType,
         body: Bytes,
         mode: WriteMode,
+        visibility: Visibility,
     ) -> Result<StoredFile, StoreError>;
+
+    /// Changes the file's visibility; `None` if there is no such file.
+    async fn set_visibility(
+        &self,
+        owner: &Username,
+        name: &FileName,
+        visibility: Visibility,
+    ) -> Result<Option<StoredFile>, StoreError>;
 
     async fn head_file(
         &self,
@@ -74,12 +89,21 @@ pub trait FileStore: Send + Sync + 'static {
         limit: PageLimit,
     ) -> Result<FilePage, StoreError>;
 
-    /// A URL serving the file's bytes with `Content-Disposition: attachment`, valid for `ttl`.
-    /// Does not check that the file exists: callers [`FileStore::head_file`] first.
+    /// Up to `limit` files of every owner whose visibility is `all_clients`, in (owner, name)
+    /// order (UTF-8 bytes), after `after`. On DynamoDB this reads an index, which follows
+    /// writes within a moment rather than at once.
+    async fn list_all_clients_files(
+        &self,
+        after: Option<(&Username, &FileName)>,
+        limit: usize,
+    ) -> Result<Vec<(Username, FileSummary)>, StoreError>;
+
+    /// A URL serving the bytes of `file` (as [`FileStore::head_file`] found it) with
+    /// `Content-Disposition: attachment`, valid for `ttl`. It makes no call to storage.
     async fn presign_download(
         &self,
         owner: &Username,
-        name: &FileName,
+        file: &StoredFile,
         ttl: Duration,
     ) -> Result<PresignedDownload, StoreError>;
 

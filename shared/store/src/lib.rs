@@ -5,11 +5,12 @@
 //! presigned download). Every adapter implements the same semantics and passes the same
 //! [`conformance`] suite.
 
-mod cursor;
+pub mod cursor;
 mod error;
 mod files;
 mod invites;
 mod sessions;
+mod shares;
 mod staging;
 mod users;
 
@@ -27,26 +28,29 @@ pub use error::StoreError;
 pub use files::{FilePage, FileStore, FileSummary, PresignedDownload, StoredFile, WriteMode};
 pub use invites::{InviteRecord, InviteStore, StoredInvite};
 pub use sessions::{SessionRecord, SessionStore};
+pub use shares::{ShareRecord, ShareStore};
 pub use staging::{PresignedUpload, StagedUpload, UploadIntent, UploadStaging};
 pub use users::{UserRecord, UserStore};
 
 /// An adapter's stores by their concrete types (what its own code, such as the local
 /// server's routes, may need), sharing whatever clients or connections the adapter has.
-pub struct Backend<U, S, F, T, I> {
+pub struct Backend<U, S, F, T, I, H> {
     pub users: Arc<U>,
     pub sessions: Arc<S>,
     pub files: Arc<F>,
     pub staging: Arc<T>,
     pub invites: Arc<I>,
+    pub shares: Arc<H>,
 }
 
-impl<U, S, F, T, I> Backend<U, S, F, T, I>
+impl<U, S, F, T, I, H> Backend<U, S, F, T, I, H>
 where
     U: UserStore,
     S: SessionStore,
     F: FileStore,
     T: UploadStaging,
     I: InviteStore,
+    H: ShareStore,
 {
     /// The same stores behind their ports, as handlers use them.
     pub fn stores(&self) -> Stores {
@@ -56,6 +60,7 @@ where
             files: self.files.clone(),
             staging: self.staging.clone(),
             invites: self.invites.clone(),
+            shares: self.shares.clone(),
         }
     }
 }
@@ -68,4 +73,5 @@ pub struct Stores {
     pub files: Arc<dyn FileStore>,
     pub staging: Arc<dyn UploadStaging>,
     pub invites: Arc<dyn InviteStore>,
+    pub shares: Arc<dyn ShareStore>,
 }

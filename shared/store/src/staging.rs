@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UploadId, Username};
+use ezshare_domain::{ContentType, FileName, UploadId, Username, Visibility};
 use time::OffsetDateTime;
 
 use crate::{StoreError, StoredFile, WriteMode};
@@ -78,7 +78,7 @@ pub trait UploadStaging: Send + Sync + 'static {
     /// what [`UploadStaging::find_staged`] returned for it (so no second look-up). With
     /// [`WriteMode::CreateNew`] an existing file wins atomically ([`StoreError::AlreadyExists`];
     /// the staged upload stays, so the client may retry with overwrite). On success the staged
-    /// upload is gone.
+    /// upload is gone. A new file gets `visibility`; an overwritten one keeps its own.
     async fn promote_staged(
         &self,
         owner: &Username,
@@ -86,6 +86,7 @@ pub trait UploadStaging: Send + Sync + 'static {
         staged: &StagedUpload,
         content_type: &ContentType,
         mode: WriteMode,
+        visibility: Visibility,
     ) -> Result<StoredFile, StoreError>;
 
     /// Deletes a staged upload (a rejected file); deleting a missing one is not an error.

@@ -32,6 +32,8 @@ fn fresh_names() -> AwsNames {
         users_table: unique_name("users"),
         sessions_table: unique_name("sessions"),
         invites_table: unique_name("invites"),
+        files_table: unique_name("file-index"),
+        shares_table: unique_name("shares"),
         bucket: unique_name("files"),
     }
 }
@@ -60,6 +62,8 @@ async fn bootstrap_creates_what_is_missing_and_then_nothing() {
         [
             format!("table {}", names.users_table),
             format!("table {}", names.sessions_table),
+            format!("table {}", names.files_table),
+            format!("table {}", names.shares_table),
             format!("table {}", names.invites_table),
             format!("TTL on {}.expires_at", names.sessions_table),
             format!("TTL on {}.expires_at", names.invites_table),

@@ -19,6 +19,8 @@ async fn a_stopped_emulator_is_unavailable_until_it_is_back() {
         users_table: unique_name("users"),
         sessions_table: unique_name("sessions"),
         invites_table: unique_name("invites"),
+        files_table: unique_name("file-index"),
+        shares_table: unique_name("shares"),
         bucket: unique_name("files"),
     };
     bootstrap(&config, &names).await.unwrap();
@@ -69,6 +71,7 @@ async fn a_stopped_emulator_is_unavailable_until_it_is_back() {
                 &pdf,
                 Bytes::from_static(b"x"),
                 WriteMode::CreateNew,
+                ezshare_domain::Visibility::Private,
             )
             .await
             .map(drop),
@@ -95,6 +98,7 @@ async fn a_stopped_emulator_is_unavailable_until_it_is_back() {
             &pdf,
             Bytes::from_static(b"x"),
             WriteMode::CreateNew,
+            ezshare_domain::Visibility::Private,
         )
         .await
         .unwrap();

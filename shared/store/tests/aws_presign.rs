@@ -8,10 +8,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, Username};
+use ezshare_domain::{ContentType, FileName, Username, Visibility};
 use ezshare_emulator::{sdk_config, shared_moto, unique_name};
 use ezshare_store::aws::{AwsBackend, AwsNames, bootstrap};
-use ezshare_store::{Stores, WriteMode};
+use ezshare_store::{StoredFile, Stores, WriteMode};
 use reqwest::Url;
 use time::OffsetDateTime;
 
@@ -22,6 +22,8 @@ fn names() -> AwsNames {
         users_table: unique_name("users"),
         sessions_table: unique_name("sessions"),
         invites_table: unique_name("invites"),
+        files_table: unique_name("file-index"),
+        shares_table: unique_name("shares"),
         bucket: unique_name("files"),
     }
 }
@@ -41,6 +43,18 @@ fn owner() -> Username {
     Username::parse("opsy").unwrap()
 }
 
+/// A file as the store would have found it, its bytes at `object`.
+fn stored(object: &str, name: &FileName) -> StoredFile {
+    StoredFile {
+        name: name.clone(),
+        size: 1,
+        content_type: ContentType::octet_stream(),
+        uploaded_at: OffsetDateTime::now_utc(),
+        visibility: Visibility::Private,
+        object: object.to_owned(),
+    }
+}
+
 #[tokio::test]
 async fn presigned_url_serves_the_bytes_as_an_attachment() {
     let (stores, _) = on_moto().await;
@@ -56,12 +70,19 @@ async fn presigned_url_serves_the_bytes_as_an_attachment() {
             &pdf,
             Bytes::from(body.clone()),
             WriteMode::CreateNew,
+            Visibility::Private,
         )
         .await
         .unwrap();
+    let file = stores
+        .files
+        .head_file(&owner(), &name)
+        .await
+        .unwrap()
+        .unwrap();
     let link = stores
         .files
-        .presign_download(&owner(), &name, TTL)
+        .presign_download(&owner(), &file, TTL)
         .await
         .unwrap();
 
@@ -77,19 +98,18 @@ async fn presigned_url_serves_the_bytes_as_an_attachment() {
 async fn presigned_url_is_a_sigv4_query_signature_for_the_file() {
     let (stores, names) = on_moto().await;
     let name = FileName::parse("名前 & co.pdf").unwrap();
+    let file = stored("files/opsy/v-object", &name);
     let link = stores
         .files
-        .presign_download(&owner(), &name, TTL)
+        .presign_download(&owner(), &file, TTL)
         .await
         .unwrap();
     let url = Url::parse(&link.url).unwrap();
     let q = query(&url);
 
-    // Path-style on the emulator: /{bucket}/files/{owner}/{name}.
-    let path = percent_encoding::percent_decode_str(url.path())
-        .decode_utf8()
-        .unwrap();
-    assert_eq!(path, format!("/{}/files/opsy/名前 & co.pdf", names.bucket));
+    // Path-style on the emulator: /{bucket}/{the version's object key}; the name travels in
+    // the signed Content-Disposition only.
+    assert_eq!(url.path(), format!("/{}/files/opsy/v-object", names.bucket));
     assert_eq!(q["X-Amz-Algorithm"], "AWS4-HMAC-SHA256");
     assert!(
         q["X-Amz-Credential"].starts_with("test/")
@@ -134,6 +154,8 @@ async fn presigning_needs_no_network() {
         users_table: "users".into(),
         sessions_table: "sessions".into(),
         invites_table: "invites".into(),
+        files_table: "files".into(),
+        shares_table: "shares".into(),
         bucket: "ezshare-files".into(),
     };
     let stores = AwsBackend::new(&config, names).stores();
@@ -141,7 +163,7 @@ async fn presigning_needs_no_network() {
     let before = OffsetDateTime::now_utc();
     let link = stores
         .files
-        .presign_download(&owner(), &name, TTL)
+        .presign_download(&owner(), &stored("files/opsy/v-1", &name), TTL)
         .await
         .unwrap();
 
@@ -151,7 +173,7 @@ async fn presigning_needs_no_network() {
         url.host_str(),
         Some("ezshare-files.s3.eu-west-1.amazonaws.com")
     );
-    assert_eq!(url.path(), "/files/opsy/report.pdf");
+    assert_eq!(url.path(), "/files/opsy/v-1");
     let q = query(&url);
     assert!(q["X-Amz-Credential"].starts_with("AKIDEXAMPLE/"));
     assert!(q["X-Amz-Credential"].ends_with("/eu-west-1/s3/aws4_request"));

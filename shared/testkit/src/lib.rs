@@ -8,7 +8,7 @@ mod request;
 use axum::Router;
 use ezshare_api::{AppState, Settings};
 use ezshare_auth::{JwtSecret, password};
-use ezshare_domain::{FileName, InviteCode, Password, UserType, Username};
+use ezshare_domain::{FileName, InviteCode, Password, UserType, Username, Visibility};
 use ezshare_store::embedded::{EmbeddedBackend, UrlSigner};
 use ezshare_store::{InviteRecord, Stores, UserRecord};
 use time::OffsetDateTime;
@@ -56,6 +56,15 @@ impl TestApp {
         Settings {
             ops_signup: ezshare_api::SignupPolicy::Open,
             ..Settings::default()
+        }
+    }
+
+    /// The original server's behaviour: open OPS signup, every new file visible to every
+    /// client.
+    pub fn original_behaviour() -> Settings {
+        Settings {
+            new_file_visibility: ezshare_domain::Visibility::AllClients,
+            ..Self::open_signup()
         }
     }
 
@@ -138,8 +147,15 @@ impl TestApp {
         self.bearer_for(user_type, &username).await
     }
 
-    /// Stores a file directly (no endpoint, no type policy), as an existing upload would be.
+    /// Stores a file directly (no endpoint, no type policy), visible to every client, as an
+    /// upload from before private sharing would be.
     pub async fn put_file(&self, owner: &str, name: &str, bytes: Vec<u8>) {
+        self.put_file_as(owner, name, bytes, Visibility::AllClients)
+            .await;
+    }
+
+    /// Stores a file directly with the given visibility.
+    pub async fn put_file_as(&self, owner: &str, name: &str, bytes: Vec<u8>, v: Visibility) {
         self.stores()
             .files
             .put_file(
@@ -148,6 +164,7 @@ impl TestApp {
                 &ezshare_domain::ContentType::octet_stream(),
                 bytes::Bytes::from(bytes),
                 ezshare_store::WriteMode::CreateNew,
+                v,
             )
             .await
             .unwrap();
@@ -160,10 +177,16 @@ impl TestApp {
             Username::parse(owner).unwrap(),
             FileName::parse(name).unwrap(),
         );
+        let file = self
+            .stores()
+            .files
+            .head_file(&owner, &name)
+            .await
+            .unwrap()?;
         let link = self
             .stores()
             .files
-            .presign_download(&owner, &name, std::time::Duration::from_secs(60))
+            .presign_download(&owner, &file, std::time::Duration::from_secs(60))
             .await
             .unwrap();
         let got = self

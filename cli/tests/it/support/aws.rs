@@ -44,6 +44,8 @@ impl AwsStack {
                 users_table: unique_name("users"),
                 sessions_table: unique_name("sessions"),
                 invites_table: unique_name("invites"),
+                files_table: unique_name("file-index"),
+                shares_table: unique_name("shares"),
                 bucket: unique_name("files"),
             },
         }
@@ -60,6 +62,8 @@ impl AwsStack {
             ("USERS_TABLE", self.names.users_table.clone()),
             ("SESSIONS_TABLE", self.names.sessions_table.clone()),
             ("INVITES_TABLE", self.names.invites_table.clone()),
+            ("FILES_TABLE", self.names.files_table.clone()),
+            ("SHARES_TABLE", self.names.shares_table.clone()),
             ("FILES_BUCKET", self.names.bucket.clone()),
             ("JWT_SECRET", JWT_SECRET.to_owned()),
         ]
@@ -123,6 +127,34 @@ impl AwsStack {
         }
     }
 
+    /// The key of the object holding (owner, name)'s current bytes, from the files table.
+    pub async fn object_key(&self, owner: &str, name: &str) -> Option<String> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        use ezshare_store::aws::schema::files;
+        let out = aws_sdk_dynamodb::Client::new(&self.sdk().await)
+            .get_item()
+            .table_name(&self.names.files_table)
+            .key(files::PARTITION_KEY, AttributeValue::S(owner.to_owned()))
+            .key(files::SORT_KEY, AttributeValue::S(name.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        let item = out.item?;
+        Some(item[files::OBJECT_KEY].as_s().unwrap().clone())
+    }
+
+    /// The current bytes of (owner, name), as the stack holds them: the files table's entry,
+    /// then its object in the bucket.
+    pub async fn file_bytes(&self, owner: &str, name: &str) -> Option<Vec<u8>> {
+        let key = self.object_key(owner, name).await?;
+        Some(
+            self.object_bytes(&key)
+                .await
+                .unwrap_or_else(|| panic!("the entry of {name} points at a missing {key}")),
+        )
+    }
+
     /// How many items a table holds (a consistent scan).
     pub async fn item_count(&self, table: &str) -> i32 {
         aws_sdk_dynamodb::Client::new(&self.sdk().await)
@@ -143,12 +175,4 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
         .force_path_style(true)
         .build();
     aws_sdk_s3::Client::from_conf(conf)
-}
-
-/// `files/{owner}/{name}`, the key layout of the files bucket.
-pub fn file_key(owner: &str, name: &str) -> String {
-    format!(
-        "{}{owner}/{name}",
-        ezshare_store::aws::schema::bucket::FILES_PREFIX
-    )
 }

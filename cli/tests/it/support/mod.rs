@@ -11,6 +11,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The original server's open behaviour, two settings away: anyone may sign up as OPS, and
+/// every file is visible to every client. For tests about something other than who sees what.
+pub const ORIGINAL: &[(&str, &str)] = &[
+    ("OPS_SIGNUP", "open"),
+    ("NEW_FILE_VISIBILITY", "all_clients"),
+];
+
 pub struct Server {
     child: Child,
     pub base_url: String,

@@ -7,7 +7,7 @@ use serde_norway::Value;
 use super::read::*;
 use super::settings::settings_variables;
 use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType};
-use ezshare_store::aws::schema::{bucket, invites, sessions, users};
+use ezshare_store::aws::schema::{bucket, files, invites, sessions, shares, users};
 use ezshare_store::aws::{AwsNames, bootstrap};
 
 /// (attribute, key type) in template order.
@@ -55,6 +55,48 @@ fn ttl_attribute(table: &str) -> Option<String> {
             .unwrap()
             .to_owned()
     })
+}
+
+/// The template's global secondary indexes: (name, partition key, sort key, projection).
+fn indexes(table: &str) -> BTreeSet<(String, String, String, String)> {
+    let Some(gsis) = at(resource(table), &["Properties", "GlobalSecondaryIndexes"]) else {
+        return BTreeSet::new();
+    };
+    list(gsis)
+        .into_iter()
+        .map(|g| {
+            let keys: Vec<(String, String)> = list(at(g, &["KeySchema"]).unwrap())
+                .into_iter()
+                .map(|k| {
+                    let name = at(k, &["AttributeName"]).and_then(string).unwrap();
+                    (
+                        name.to_owned(),
+                        at(k, &["KeyType"]).and_then(string).unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            assert_eq!(keys.len(), 2, "{table}: hash and range keys");
+            assert_eq!((keys[0].1.as_str(), keys[1].1.as_str()), ("HASH", "RANGE"));
+            (
+                at(g, &["IndexName"]).and_then(string).unwrap().to_owned(),
+                keys[0].0.clone(),
+                keys[1].0.clone(),
+                at(g, &["Projection", "ProjectionType"])
+                    .and_then(string)
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn index(name: &str, pk: &str, sk: &str) -> (String, String, String, String) {
+    (
+        name.to_owned(),
+        pk.to_owned(),
+        sk.to_owned(),
+        "ALL".to_owned(),
+    )
 }
 
 fn pair(a: &str, b: &str) -> (String, String) {
@@ -134,10 +176,51 @@ fn tables_match_the_store_schema() {
         ttl_attribute(&names.invites_table).as_deref(),
         Some(invites::TTL_ATTRIBUTE)
     );
+    for (table, pk, sk) in [
+        (&names.files_table, files::PARTITION_KEY, files::SORT_KEY),
+        (&names.shares_table, shares::PARTITION_KEY, shares::SORT_KEY),
+    ] {
+        assert_eq!(key_schema(table), [pair(pk, "HASH"), pair(sk, "RANGE")]);
+        assert_eq!(ttl_attribute(table), None);
+    }
+    assert_eq!(
+        attribute_definitions(&names.files_table),
+        BTreeSet::from([
+            pair(files::PARTITION_KEY, "S"),
+            pair(files::SORT_KEY, "S"),
+            pair(files::VISIBILITY, "S"),
+            pair(files::OWNER_NAME, "S"),
+        ])
+    );
+    assert_eq!(
+        indexes(&names.files_table),
+        BTreeSet::from([index(
+            files::BY_VISIBILITY,
+            files::VISIBILITY,
+            files::OWNER_NAME
+        )])
+    );
+    assert_eq!(
+        attribute_definitions(&names.shares_table),
+        BTreeSet::from([
+            pair(shares::PARTITION_KEY, "S"),
+            pair(shares::SORT_KEY, "S")
+        ])
+    );
+    assert_eq!(
+        indexes(&names.shares_table),
+        BTreeSet::from([index(
+            shares::BY_CLIENT,
+            shares::SORT_KEY,
+            shares::PARTITION_KEY
+        )])
+    );
     for table in [
         &names.users_table,
         &names.sessions_table,
         &names.invites_table,
+        &names.files_table,
+        &names.shares_table,
     ] {
         let p = at(resource(table), &["Properties"]).unwrap();
         assert_eq!(
@@ -234,6 +317,8 @@ async fn bootstrap_creates_the_templates_tables() {
         users_table: unique_name("tpl-users"),
         sessions_table: unique_name("tpl-sessions"),
         invites_table: unique_name("tpl-invites"),
+        files_table: unique_name("tpl-file-index"),
+        shares_table: unique_name("tpl-shares"),
         bucket: unique_name("tpl-files"),
     };
     bootstrap(&config, &aws).await.expect("bootstrap on moto");
@@ -243,6 +328,8 @@ async fn bootstrap_creates_the_templates_tables() {
         (&aws.users_table, &names.users_table),
         (&aws.sessions_table, &names.sessions_table),
         (&aws.invites_table, &names.invites_table),
+        (&aws.files_table, &names.files_table),
+        (&aws.shares_table, &names.shares_table),
     ] {
         let table = dynamodb
             .describe_table()
@@ -287,6 +374,32 @@ async fn bootstrap_creates_the_templates_tables() {
             attribute_definitions(logical),
             "{real} attributes"
         );
+        let real_indexes: BTreeSet<_> = table
+            .global_secondary_indexes()
+            .iter()
+            .map(|g| {
+                let key = |t: KeyType| {
+                    g.key_schema()
+                        .iter()
+                        .find(|k| *k.key_type() == t)
+                        .unwrap()
+                        .attribute_name()
+                        .to_owned()
+                };
+                let projection = g
+                    .projection()
+                    .and_then(|p| p.projection_type())
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default();
+                (
+                    g.index_name().unwrap().to_owned(),
+                    key(KeyType::Hash),
+                    key(KeyType::Range),
+                    projection,
+                )
+            })
+            .collect();
+        assert_eq!(real_indexes, indexes(logical), "{real} indexes");
         let billing = table
             .billing_mode_summary()
             .and_then(|b| b.billing_mode())

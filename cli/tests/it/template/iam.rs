@@ -38,55 +38,67 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("secretsmanager:GetSecretValue", SECRET),
         ],
     ),
-    // authenticate, then put_file (PutObject, If-None-Match: * unless overwriting).
+    // authenticate, then put_file: PutObject of a fresh version, UpdateItem of the files
+    // table (conditional unless overwriting), DeleteObject of the replaced (or orphaned) one.
     (
         "upload",
         &[
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("s3:PutObject", FILE_OBJECTS),
+            ("s3:DeleteObject", FILE_OBJECTS),
+            ("dynamodb:UpdateItem", FILES),
         ],
     ),
-    // authenticate, existing_ops_user, list_files (ListObjectsV2 under files/{owner}/).
+    // authenticate, existing_ops_user, list_files (one Query of the owner's partition).
     (
         "list-files",
         &[
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:GetItem", USERS),
-            ("s3:ListBucket", "bucket if StringLike s3:prefix=files/*"),
+            ("dynamodb:Query", FILES),
+            // The caller's shares (index by client); GET /client/files: the all_clients
+            // files of every owner (index by visibility) and the shared files' entries.
+            ("dynamodb:Query", SHARES_BY_CLIENT),
+            ("dynamodb:Query", FILES_BY_VISIBILITY),
+            ("dynamodb:GetItem", FILES),
         ],
     ),
-    // authenticate, existing_ops_user, head_file (HeadObject: 404 for a missing key needs
-    // s3:ListBucket, else S3 says 403), presign_download (GetObject).
+    // authenticate, existing_ops_user, head_file (GetItem files), presign_download (signs a
+    // GetObject URL, which carries this right).
     (
         "download",
         &[
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:GetItem", USERS),
+            ("dynamodb:GetItem", FILES),
             ("s3:GetObject", FILE_OBJECTS),
-            ("s3:ListBucket", BUCKET),
+            // A private file: the share counts the link (conditional UpdateItem).
+            ("dynamodb:UpdateItem", SHARES),
         ],
     ),
-    // authenticate, list_files under files/{caller}/.
+    // authenticate, list_files of the caller.
     (
         "ops-files",
         &[
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
-            ("s3:ListBucket", "bucket if StringLike s3:prefix=files/*"),
+            ("dynamodb:Query", FILES),
         ],
     ),
-    // authenticate, delete_file: HeadObject (404 needs s3:ListBucket), then DeleteObject.
+    // authenticate, delete_file: DeleteItem files (returning the object), DeleteObject.
     (
         "delete-file",
         &[
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
-            ("s3:GetObject", FILE_OBJECTS),
+            ("dynamodb:DeleteItem", FILES),
             ("s3:DeleteObject", FILE_OBJECTS),
-            ("s3:ListBucket", BUCKET),
+            // delete_file_shares: Query the file's shares, DeleteItem each.
+            ("dynamodb:Query", SHARES),
+            ("dynamodb:DeleteItem", SHARES),
         ],
     ),
     // authenticate, presign_upload: signs a PutObject URL (no call), which carries this right.
@@ -100,8 +112,9 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     ),
     // authenticate, find_staged (HeadObject; 404 needs s3:ListBucket), read_staged (ranged
     // GetObject), promote_staged (CreateMultipartUpload, UploadPartCopy from staging,
-    // CompleteMultipartUpload: s3:PutObject; AbortMultipartUpload on failure), discard_staged
-    // (DeleteObject).
+    // CompleteMultipartUpload into a fresh object: s3:PutObject; AbortMultipartUpload on
+    // failure; UpdateItem files; DeleteObject of the replaced version or of an uncommitted
+    // copy), discard_staged (DeleteObject).
     (
         "complete-upload",
         &[
@@ -111,6 +124,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("s3:DeleteObject", STAGED_OBJECTS),
             ("s3:PutObject", FILE_OBJECTS),
             ("s3:AbortMultipartUpload", FILE_OBJECTS),
+            ("s3:DeleteObject", FILE_OBJECTS),
+            ("dynamodb:UpdateItem", FILES),
             ("s3:ListBucket", BUCKET),
         ],
     ),
@@ -121,6 +136,22 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:PutItem", INVITES),
+        ],
+    ),
+    // authenticate; head_file / set_visibility (GetItem, UpdateItem files); user_exists of
+    // the client (GetItem users); put_share, delete_share, file_shares (PutItem, DeleteItem,
+    // Query shares).
+    (
+        "shares",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("dynamodb:GetItem", FILES),
+            ("dynamodb:UpdateItem", FILES),
+            ("dynamodb:GetItem", USERS),
+            ("dynamodb:PutItem", SHARES),
+            ("dynamodb:DeleteItem", SHARES),
+            ("dynamodb:Query", SHARES),
         ],
     ),
 ];

@@ -13,6 +13,10 @@ pub(crate) const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 pub(crate) const USERS: &str = "users table";
 pub(crate) const SESSIONS: &str = "sessions table";
 pub(crate) const INVITES: &str = "invites table";
+pub(crate) const FILES: &str = "files table";
+pub(crate) const FILES_BY_VISIBILITY: &str = "files table index by-visibility";
+pub(crate) const SHARES: &str = "shares table";
+pub(crate) const SHARES_BY_CLIENT: &str = "shares table index by-client";
 pub(crate) const SECRET: &str = "jwt secret";
 pub(crate) const BUCKET: &str = "bucket";
 pub(crate) const FILE_OBJECTS: &str = "bucket/files/*";
@@ -296,6 +300,8 @@ pub(crate) struct DataNames {
     pub(crate) users_table: String,
     pub(crate) sessions_table: String,
     pub(crate) invites_table: String,
+    pub(crate) files_table: String,
+    pub(crate) shares_table: String,
     pub(crate) bucket: String,
     pub(crate) secret: String,
 }
@@ -328,6 +334,8 @@ impl DataNames {
             users_table: one("USERS_TABLE", "AWS::DynamoDB::Table"),
             sessions_table: one("SESSIONS_TABLE", "AWS::DynamoDB::Table"),
             invites_table: one("INVITES_TABLE", "AWS::DynamoDB::Table"),
+            files_table: one("FILES_TABLE", "AWS::DynamoDB::Table"),
+            shares_table: one("SHARES_TABLE", "AWS::DynamoDB::Table"),
             bucket: one("FILES_BUCKET", "AWS::S3::Bucket"),
             secret: one("JWT_SECRET_ARN", "AWS::SecretsManager::Secret"),
         }
@@ -348,6 +356,12 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
         if res == names.invites_table {
             return INVITES.into();
         }
+        if res == names.files_table {
+            return FILES.into();
+        }
+        if res == names.shares_table {
+            return SHARES.into();
+        }
         if res == names.bucket {
             return BUCKET.into();
         }
@@ -356,6 +370,12 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
         return SECRET.into();
     }
     if let Some(sub) = sub_string(v) {
+        for (table, described) in [(&names.files_table, FILES), (&names.shares_table, SHARES)] {
+            if let Some(index) = sub.strip_prefix(&format!("${{{table}.Arn}}/index/")) {
+                assert!(!index.contains("${") && !index.contains('*'), "{sub}");
+                return format!("{described} index {index}");
+            }
+        }
         let bucket_arn = format!("${{{}.Arn}}", names.bucket);
         if let Some(rest) = sub.strip_prefix(&bucket_arn) {
             assert!(!rest.contains("${"), "one substitution only: {sub}");

@@ -5,20 +5,20 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
-    TimeToLiveSpecification, TimeToLiveStatus,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::errors::{status_of, store_error};
-use super::schema::{invites, sessions, users};
+use super::schema::{files, invites, sessions, shares, users};
 use super::{AwsNames, dynamodb_client, s3_client};
 use crate::StoreError;
 
 /// How long a new table may take to become ACTIVE (seconds on AWS, at once on moto).
 const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Creates the users, sessions and invites tables (on-demand billing, with TTL on the
+/// Creates the users, sessions, files, shares and invites tables (on-demand billing, with TTL on the
 /// sessions' and invites' `expires_at`) and the bucket, each only if missing. Returns what it created, one line each
 /// ("table NAME", "TTL on TABLE.ATTRIBUTE", "bucket NAME"): nothing on a complete setup.
 pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<String>, StoreError> {
@@ -28,15 +28,39 @@ pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<Strin
         (users::PARTITION_KEY, KeyType::Hash),
         (users::SORT_KEY, KeyType::Range),
     ];
-    if create_table(&dynamodb, &names.users_table, &users_keys).await? {
+    if create_table(&dynamodb, &names.users_table, &users_keys, &[]).await? {
         done.push(format!("table {}", names.users_table));
     }
     let sessions_keys = [(sessions::PARTITION_KEY, KeyType::Hash)];
-    if create_table(&dynamodb, &names.sessions_table, &sessions_keys).await? {
+    if create_table(&dynamodb, &names.sessions_table, &sessions_keys, &[]).await? {
         done.push(format!("table {}", names.sessions_table));
     }
+    let files_keys = [
+        (files::PARTITION_KEY, KeyType::Hash),
+        (files::SORT_KEY, KeyType::Range),
+    ];
+    let by_visibility = Index {
+        name: files::BY_VISIBILITY,
+        partition_key: files::VISIBILITY,
+        sort_key: files::OWNER_NAME,
+    };
+    if create_table(&dynamodb, &names.files_table, &files_keys, &[by_visibility]).await? {
+        done.push(format!("table {}", names.files_table));
+    }
+    let shares_keys = [
+        (shares::PARTITION_KEY, KeyType::Hash),
+        (shares::SORT_KEY, KeyType::Range),
+    ];
+    let by_client = Index {
+        name: shares::BY_CLIENT,
+        partition_key: shares::SORT_KEY,
+        sort_key: shares::PARTITION_KEY,
+    };
+    if create_table(&dynamodb, &names.shares_table, &shares_keys, &[by_client]).await? {
+        done.push(format!("table {}", names.shares_table));
+    }
     let invites_keys = [(invites::PARTITION_KEY, KeyType::Hash)];
-    if create_table(&dynamodb, &names.invites_table, &invites_keys).await? {
+    if create_table(&dynamodb, &names.invites_table, &invites_keys, &[]).await? {
         done.push(format!("table {}", names.invites_table));
     }
     for (table, attribute) in [
@@ -54,11 +78,27 @@ pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<Strin
     Ok(done)
 }
 
+/// A global secondary index of string keys, projecting every attribute.
+struct Index {
+    name: &'static str,
+    partition_key: &'static str,
+    sort_key: &'static str,
+}
+
+fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .map_err(StoreError::internal)
+}
+
 /// `true` if it created the table; returns once the table is ACTIVE either way.
 async fn create_table(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     keys: &[(&str, KeyType)],
+    indexes: &[Index],
 ) -> Result<bool, StoreError> {
     let mut created = false;
     if table_status(client, table).await?.is_none() {
@@ -66,22 +106,36 @@ async fn create_table(
             .create_table()
             .table_name(table)
             .billing_mode(BillingMode::PayPerRequest);
+        let mut attributes: Vec<&str> = keys.iter().map(|(name, _)| *name).collect();
         for (name, key_type) in keys {
-            create = create
-                .attribute_definitions(
-                    AttributeDefinition::builder()
-                        .attribute_name(*name)
-                        .attribute_type(ScalarAttributeType::S)
-                        .build()
-                        .map_err(StoreError::internal)?,
-                )
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name(*name)
-                        .key_type(key_type.clone())
-                        .build()
-                        .map_err(StoreError::internal)?,
-                );
+            create = create.key_schema(key(name, key_type.clone())?);
+        }
+        for index in indexes {
+            attributes.extend([index.partition_key, index.sort_key]);
+            create = create.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .key_schema(key(index.partition_key, KeyType::Hash)?)
+                    .key_schema(key(index.sort_key, KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(StoreError::internal)?,
+            );
+        }
+        attributes.sort_unstable();
+        attributes.dedup();
+        for name in attributes {
+            create = create.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(StoreError::internal)?,
+            );
         }
         match create.send().await {
             Ok(_) => created = true,

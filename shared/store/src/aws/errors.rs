@@ -37,17 +37,6 @@ where
     }
 }
 
-/// A conditional write (`If-None-Match: *`) found the key taken: 412 PreconditionFailed, or
-/// 409 ConditionalRequestConflict while a racing conditional write to the key is in flight
-/// (it wins or fails; this one gets no name).
-pub(crate) fn name_taken<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
-    status_of(err) == Some(412)
-        || err
-            .as_service_error()
-            .and_then(|e| e.code())
-            .is_some_and(|c| c == "ConditionalRequestConflict")
-}
-
 /// The HTTP status of the response an error came with, if there was one.
 pub(crate) fn status_of<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
     err.raw_response().map(|r| r.status().as_u16())

@@ -1,16 +1,18 @@
-//! The AWS backend: users and sessions in DynamoDB, files in S3, downloads through S3
-//! presigned URLs. The same code runs against moto in tests (see `ezshare-emulator`).
+//! The AWS backend: users, sessions, invites and file metadata in DynamoDB, file bytes in
+//! S3, downloads through S3 presigned URLs. The same code runs against moto in tests (see `ezshare-emulator`).
 //!
 //! The table and key layout is fixed in [`schema`]; [`bootstrap`] creates what is missing.
 
 mod bootstrap;
 mod errors;
+mod file_index;
 mod files;
 mod invites;
 mod item;
 mod presign;
 pub mod schema;
 mod sessions;
+mod shares;
 mod staging;
 mod users;
 
@@ -21,9 +23,10 @@ use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
 
 pub use bootstrap::bootstrap;
-pub use files::S3Files;
+pub use files::AwsFiles;
 pub use invites::DynamoInvites;
 pub use sessions::DynamoSessions;
+pub use shares::DynamoShares;
 pub use staging::S3Staging;
 pub use users::DynamoUsers;
 
@@ -35,28 +38,37 @@ pub struct AwsNames {
     pub users_table: String,
     pub sessions_table: String,
     pub invites_table: String,
+    pub files_table: String,
+    pub shares_table: String,
     pub bucket: String,
 }
 
 /// The AWS-backed stores, sharing one DynamoDB client and one S3 client (each holds a
 /// connection pool; build the backend once per process, e.g. per Lambda cold start).
-pub type AwsBackend = Backend<DynamoUsers, DynamoSessions, S3Files, S3Staging, DynamoInvites>;
+pub type AwsBackend =
+    Backend<DynamoUsers, DynamoSessions, AwsFiles, S3Staging, DynamoInvites, DynamoShares>;
 
 impl AwsBackend {
     /// Builds the backend from the SDK's configuration and the deployment's names.
     pub fn new(config: &SdkConfig, names: AwsNames) -> Self {
         let dynamodb = dynamodb_client(config);
         let s3 = s3_client(config);
+        let index = file_index::FileIndex::new(dynamodb.clone(), names.files_table.clone());
         Backend {
             invites: Arc::new(DynamoInvites::new(
                 dynamodb.clone(),
                 names.invites_table,
                 names.users_table.clone(),
             )),
+            shares: Arc::new(DynamoShares::new(dynamodb.clone(), names.shares_table)),
             users: Arc::new(DynamoUsers::new(dynamodb.clone(), names.users_table)),
             sessions: Arc::new(DynamoSessions::new(dynamodb, names.sessions_table)),
-            files: Arc::new(S3Files::new(s3.clone(), names.bucket.clone())),
-            staging: Arc::new(S3Staging::new(s3, names.bucket)),
+            files: Arc::new(AwsFiles::new(
+                index.clone(),
+                s3.clone(),
+                names.bucket.clone(),
+            )),
+            staging: Arc::new(S3Staging::new(index, s3, names.bucket)),
         }
     }
 }

@@ -34,6 +34,58 @@ pub mod sessions {
     pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
 }
 
+/// The files table: one item per (owner, file name), pointing at the object that holds the
+/// bytes of the file's current version.
+pub mod files {
+    /// Partition key (S): the OPS username.
+    pub const PARTITION_KEY: &str = "owner";
+    /// Sort key (S): the file name. DynamoDB orders string sort keys by their UTF-8 bytes,
+    /// the order listings promise.
+    pub const SORT_KEY: &str = "name";
+    /// N: bytes.
+    pub const SIZE: &str = "size";
+    /// S.
+    pub const CONTENT_TYPE: &str = "content_type";
+    /// N: unix seconds.
+    pub const UPLOADED_AT: &str = "uploaded_at";
+    /// S: the bucket key of the bytes; immutable (a new version is a new object).
+    pub const OBJECT_KEY: &str = "object_key";
+    /// S: `private` or `all_clients`; the partition key of [`BY_VISIBILITY`].
+    pub const VISIBILITY: &str = "visibility";
+    /// S: `{owner}#{name}`, the sort key of [`BY_VISIBILITY`]: `#` sorts below every username
+    /// character, so the string order is the (owner, name) order.
+    pub const OWNER_NAME: &str = "owner_name";
+    /// Index (visibility, owner_name): every `all_clients` file of every owner, in order.
+    pub const BY_VISIBILITY: &str = "by-visibility";
+}
+
+/// The shares table: one item per (file, client).
+pub mod shares {
+    /// Partition key (S): `{owner}#{file name}` (as `files::OWNER_NAME`).
+    pub const PARTITION_KEY: &str = "file_key";
+    /// Sort key (S): the client's username; the partition key of [`BY_CLIENT`].
+    pub const SORT_KEY: &str = "client";
+    /// S.
+    pub const OWNER: &str = "owner";
+    /// S.
+    pub const NAME: &str = "name";
+    /// N: unix seconds.
+    pub const GRANTED_AT: &str = "granted_at";
+    /// N: unix seconds; absent when the share does not expire.
+    pub const EXPIRES_AT: &str = "expires_at";
+    /// N; absent when unlimited.
+    pub const MAX_DOWNLOADS: &str = "max_downloads";
+    /// N: download links issued through the share.
+    pub const DOWNLOADS: &str = "downloads";
+    /// Index (client, file_key): a client's shares in (owner, name) order.
+    pub const BY_CLIENT: &str = "by-client";
+}
+
+/// `{owner}#{name}`: the (owner, name) pair as one string that sorts like the pair.
+pub fn owner_name(owner: &ezshare_domain::Username, name: &ezshare_domain::FileName) -> String {
+    format!("{owner}#{name}")
+}
+
 /// The invites table: one item per invite code, keyed by the code's hash.
 pub mod invites {
     /// Partition key (S): SHA-256 of the code, hex.
@@ -61,7 +113,9 @@ pub mod invites {
 pub mod bucket {
     use ezshare_domain::{FileName, Username};
 
-    /// Every stored file lives under `files/{username}/{file name}`.
+    /// Every file version's bytes live under `files/{username}/`, at a random key the files
+    /// table points at (data from before the table was indexed at `files/{username}/{name}`
+    /// by `ezshare migrate`).
     pub const FILES_PREFIX: &str = "files/";
     /// Direct uploads in progress, `staging/{username}/{upload id}`; never listed as files.
     /// A lifecycle rule deletes what nobody completes.
@@ -81,11 +135,21 @@ pub mod bucket {
         format!("{STAGING_PREFIX}{owner}/{id}")
     }
 
-    /// The name goes in verbatim: usernames and file names never contain `/` (and names are
-    /// never `.` or `..`), so a key cannot escape its prefix, and S3's listing order (UTF-8
-    /// bytes of the key) is the order the API promises.
-    pub fn file_key(owner: &Username, name: &FileName) -> String {
+    /// The key the first versions of ezshare stored a file at, before the files table: the
+    /// name verbatim (usernames and file names never contain `/`, so it cannot escape its
+    /// prefix). `ezshare migrate` indexes such objects where they are.
+    pub fn legacy_file_key(owner: &Username, name: &FileName) -> String {
         format!("{}{name}", owner_prefix(owner))
+    }
+
+    /// A fresh key for one version of one of `owner`'s files: 256 random bits, so versions
+    /// never collide and an overwrite never rewrites an object in place.
+    pub fn new_object_key(owner: &Username) -> String {
+        format!(
+            "{}v-{}",
+            owner_prefix(owner),
+            ezshare_domain::UploadId::generate()
+        )
     }
 }
 
@@ -99,7 +163,13 @@ mod tests {
         let owner = Username::parse("opsy").unwrap();
         let name = FileName::parse("résumé ..a%2F.pdf").unwrap();
         assert_eq!(owner_prefix(&owner), "files/opsy/");
-        assert_eq!(file_key(&owner, &name), "files/opsy/résumé ..a%2F.pdf");
-        assert!(!file_key(&owner, &name).starts_with(STAGING_PREFIX));
+        assert_eq!(
+            legacy_file_key(&owner, &name),
+            "files/opsy/résumé ..a%2F.pdf"
+        );
+        let fresh = new_object_key(&owner);
+        assert!(fresh.starts_with("files/opsy/v-"), "{fresh}");
+        assert_ne!(fresh, new_object_key(&owner));
+        assert!(!fresh.starts_with(STAGING_PREFIX));
     }
 }

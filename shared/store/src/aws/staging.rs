@@ -4,28 +4,37 @@ use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UploadId, Username};
+use ezshare_domain::{ContentType, FileName, UploadId, Username, Visibility};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use time::OffsetDateTime;
 
-use super::errors::{name_taken, status_of, store_error};
+use super::errors::{status_of, store_error};
+use super::file_index::FileIndex;
+use super::files::delete_object;
 use super::presign;
-use super::schema::bucket::{STAGED_NAME_METADATA, STAGED_SIZE_METADATA, file_key, staged_key};
+use super::schema::bucket::{
+    STAGED_NAME_METADATA, STAGED_SIZE_METADATA, new_object_key, staged_key,
+};
 use crate::{
     PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
 };
 
 /// Direct uploads through S3: a presigned PUT to `staging/{owner}/{id}` with the size, type
-/// and intended name signed in, then a conditional server-side copy to
-/// `files/{owner}/{name}`.
+/// and intended name signed in, then a server-side copy to a fresh object under
+/// `files/{owner}/` that the files table then points the name at (the conditional step).
 pub struct S3Staging {
+    index: FileIndex,
     client: Client,
     bucket: String,
 }
 
 impl S3Staging {
-    pub(crate) fn new(client: Client, bucket: String) -> Self {
-        Self { client, bucket }
+    pub(crate) fn new(index: FileIndex, client: Client, bucket: String) -> Self {
+        Self {
+            index,
+            client,
+            bucket,
+        }
     }
 }
 
@@ -145,16 +154,31 @@ impl UploadStaging for S3Staging {
         staged: &StagedUpload,
         content_type: &ContentType,
         mode: WriteMode,
+        visibility: Visibility,
     ) -> Result<StoredFile, StoreError> {
-        self.copy_into_place(owner, id, &staged.name, content_type, mode)
-            .await?;
-        self.discard_staged(owner, id).await?;
-        Ok(StoredFile {
+        let file = StoredFile {
             name: staged.name.clone(),
             size: staged.size,
             content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),
-        })
+            visibility,
+            object: new_object_key(owner),
+        };
+        self.copy_into_place(owner, id, &file.object, content_type)
+            .await?;
+        let committed = match self.index.commit(owner, &file, mode).await {
+            Ok(committed) => committed,
+            Err(e) => {
+                // The staged upload stays, so the client may retry (e.g. with overwrite).
+                delete_object(&self.client, &self.bucket, &file.object).await;
+                return Err(e);
+            }
+        };
+        if let Some(old) = &committed.replaced_object {
+            delete_object(&self.client, &self.bucket, old).await;
+        }
+        self.discard_staged(owner, id).await?;
+        Ok(committed.file)
     }
 
     async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError> {
@@ -170,24 +194,20 @@ impl UploadStaging for S3Staging {
 }
 
 impl S3Staging {
-    /// Server-side copy to the file's key; the bytes never pass through us. It is a one-part
-    /// multipart upload (UploadPartCopy, up to 5 GiB) because CompleteMultipartUpload takes
-    /// `If-None-Match: *`: S3 decides atomically, so of racing completes of one name exactly
-    /// one wins (moto, unlike S3, ignores the condition on a plain CopyObject).
+    /// Server-side copy of the staged bytes to the fresh object `key`; the bytes never pass
+    /// through us. A one-part multipart upload (UploadPartCopy, up to 5 GiB).
     async fn copy_into_place(
         &self,
         owner: &Username,
         id: &UploadId,
-        name: &FileName,
+        key: &str,
         content_type: &ContentType,
-        mode: WriteMode,
     ) -> Result<(), StoreError> {
-        let key = file_key(owner, name);
         let created = self
             .client
             .create_multipart_upload()
             .bucket(&self.bucket)
-            .key(&key)
+            .key(key)
             .content_type(content_type.as_str())
             .send()
             .await
@@ -196,16 +216,14 @@ impl S3Staging {
             .upload_id()
             .ok_or_else(|| StoreError::Internal("CreateMultipartUpload: no upload id".into()))?
             .to_owned();
-        let finished = self
-            .copy_and_complete(&key, &upload_id, owner, id, mode)
-            .await;
+        let finished = self.copy_and_complete(key, &upload_id, owner, id).await;
         if finished.is_err() {
             // Best effort; the bucket's lifecycle rule aborts what this misses.
             let _ = self
                 .client
                 .abort_multipart_upload()
                 .bucket(&self.bucket)
-                .key(&key)
+                .key(key)
                 .upload_id(&upload_id)
                 .send()
                 .await;
@@ -219,7 +237,6 @@ impl S3Staging {
         upload_id: &str,
         owner: &Username,
         id: &UploadId,
-        mode: WriteMode,
     ) -> Result<(), StoreError> {
         let part = self
             .client
@@ -239,22 +256,15 @@ impl S3Staging {
         let parts = CompletedMultipartUpload::builder()
             .parts(CompletedPart::builder().part_number(1).e_tag(etag).build())
             .build();
-        let mut complete = self
-            .client
+        self.client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload(parts);
-        if mode == WriteMode::CreateNew {
-            complete = complete.if_none_match("*");
-        }
-        match complete.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if mode == WriteMode::CreateNew && name_taken(&e) => {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(e) => Err(store_error("CompleteMultipartUpload", e)),
-        }
+            .multipart_upload(parts)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| store_error("CompleteMultipartUpload", e))
     }
 }

@@ -9,8 +9,12 @@
 //! ```
 
 mod invites;
+mod shares;
+mod visibility;
 
 pub use invites::*;
+pub use shares::*;
+pub use visibility::*;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -18,7 +22,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ezshare_domain::{
-    ContentType, Cursor, FileName, PageLimit, SessionId, UploadId, UserType, Username,
+    ContentType, Cursor, FileName, PageLimit, SessionId, UploadId, UserType, Username, Visibility,
 };
 use time::OffsetDateTime;
 
@@ -38,7 +42,14 @@ async fn promote(
         .await?
         .expect("the upload is staged");
     staging
-        .promote_staged(&i.owner, &i.id, &staged, content_type, mode)
+        .promote_staged(
+            &i.owner,
+            &i.id,
+            &staged,
+            content_type,
+            mode,
+            Visibility::Private,
+        )
         .await
 }
 
@@ -85,6 +96,14 @@ macro_rules! conformance_tests {
             staging_racing_promotes_have_one_winner,
             staging_discard_removes_it,
             staging_reads_ranges,
+            file_visibility_is_set_on_create_and_kept_on_overwrite,
+            file_set_visibility_of_a_missing_file_is_none,
+            staging_promote_over_a_file_keeps_its_visibility,
+            share_put_replace_list_and_delete,
+            share_client_shares_sort_by_owner_then_name_and_page,
+            share_count_download_honours_limit_and_expiry,
+            share_racing_downloads_count_exactly_the_limit,
+            file_list_all_clients_files_across_owners_in_order,
             invite_create_then_find,
             invite_redeem_creates_the_user_and_uses_it_up,
             invite_redeem_refuses_unknown_expired_and_other_type,
@@ -284,6 +303,7 @@ async fn put(
             &pdf(),
             Bytes::from_static(body),
             mode,
+            Visibility::Private,
         )
         .await
 }
@@ -386,6 +406,7 @@ pub async fn file_racing_creates_have_one_winner(h: &Harness) {
                         &pdf(),
                         body,
                         WriteMode::CreateNew,
+                        Visibility::Private,
                     )
                     .await;
                 (i, r)
@@ -551,14 +572,14 @@ pub async fn file_delete(h: &Harness) {
 
 pub async fn file_presign_expires_after_ttl(h: &Harness) {
     let s = &h.stores;
-    put(s, "opsy", "a.pdf", b"1", WriteMode::CreateNew)
+    let file = put(s, "opsy", "a.pdf", b"1", WriteMode::CreateNew)
         .await
         .unwrap();
     let ttl = Duration::from_secs(300);
     let before = OffsetDateTime::now_utc();
     let link = s
         .files
-        .presign_download(&uname("opsy"), &fname("a.pdf"), ttl)
+        .presign_download(&uname("opsy"), &file, ttl)
         .await
         .unwrap();
     assert!(link.url.starts_with("http"));

@@ -32,8 +32,20 @@ CREATE TABLE IF NOT EXISTS files (
     content_type TEXT NOT NULL,
     uploaded_at  INTEGER NOT NULL,
     blob         TEXT NOT NULL,
+    visibility   TEXT NOT NULL DEFAULT 'all_clients',
     PRIMARY KEY (owner, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shares (
+    owner         TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    client        TEXT NOT NULL,
+    granted_at    INTEGER NOT NULL,
+    expires_at    INTEGER,
+    max_downloads INTEGER,
+    downloads     INTEGER NOT NULL,
+    PRIMARY KEY (owner, name, client)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS shares_by_client ON shares (client, owner, name);
 CREATE TABLE IF NOT EXISTS invites (
     code_hash  TEXT PRIMARY KEY NOT NULL,
     user_type  TEXT NOT NULL,
@@ -100,6 +112,7 @@ impl Db {
             conn.busy_timeout(BUSY_TIMEOUT)
                 .map_err(StoreError::internal)?;
             conn.execute_batch(SCHEMA).map_err(StoreError::internal)?;
+            migrate(&conn)?;
             Ok(Db {
                 writer: Arc::new(Mutex::new(conn)),
                 readers: Arc::new(Readers {
@@ -142,6 +155,23 @@ impl Db {
         }
         result
     }
+}
+
+/// Brings a data dir made by an earlier version up to the current schema, in place.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let has_visibility = conn
+        .prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = 'visibility'")
+        .and_then(|mut s| s.exists([]))
+        .map_err(StoreError::internal)?;
+    if !has_visibility {
+        // Files stored before visibility existed were seen by every client: they keep that.
+        conn.execute_batch(
+            "ALTER TABLE files ADD COLUMN visibility TEXT NOT NULL DEFAULT 'all_clients'",
+        )
+        .map_err(StoreError::internal)?;
+        tracing::info!("migrated the files table: visibility (existing files: all_clients)");
+    }
+    Ok(())
 }
 
 /// Runs an `INSERT` whose primary key decides between racing writers: a taken key is

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username};
+use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username, Visibility};
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
@@ -82,10 +82,10 @@ impl EmbeddedFiles {
         else {
             return Err(LinkError::Invalid.into());
         };
-        let (file, blob) = self.find(&owner, &name).await?.ok_or(OpenError::Gone)?;
+        let file = self.find(&owner, &name).await?.ok_or(OpenError::Gone)?;
         Ok(SignedDownload {
+            path: self.blobs.path(&file.object),
             file,
-            path: self.blobs.path(&blob),
         })
     }
 
@@ -93,71 +93,99 @@ impl EmbeddedFiles {
         &self,
         owner: &Username,
         name: &FileName,
-    ) -> Result<Option<(StoredFile, String)>, StoreError> {
+    ) -> Result<Option<StoredFile>, StoreError> {
         let (owner, name) = (owner.clone(), name.clone());
         self.db.read(move |conn| {
-            let row = conn
-                .prepare_cached(
-                    "SELECT size, content_type, uploaded_at, blob FROM files
-                         WHERE owner = ?1 AND name = ?2",
-                )
-                .map_err(StoreError::internal)?
-                .query_row(params![owner.as_str(), name.as_str()], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })
-                .optional()
-                .map_err(StoreError::internal)?;
-            let Some((size, content_type, uploaded_at, blob)) = row else {
-                return Ok(None);
-            };
-            let file = StoredFile {
-                name,
-                size: size as u64,
-                content_type: parse_stored(&content_type, ContentType::parse)?,
-                uploaded_at: from_unix(uploaded_at)?,
-            };
-            Ok(Some((file, blob)))
+            conn.prepare_cached(&format!(
+                "SELECT {FILE_COLUMNS} FROM files WHERE owner = ?1 AND name = ?2"
+            ))
+            .map_err(StoreError::internal)?
+            .query_row(params![owner.as_str(), name.as_str()], file_row)
+            .optional()
+            .map_err(StoreError::internal)?
+            .map(|row| row.parse(name))
+            .transpose()
         })
     }
 }
 
-/// Commits a file row pointing at `blob`, with whatever `also` does in the same
-/// transaction, honouring `mode` atomically (the primary key decides between racing creates);
-/// then deletes the blob of the row it replaced. On failure nothing changed, and the caller
-/// still owns `blob`.
+/// The columns [`file_row`] reads, in its order.
+const FILE_COLUMNS: &str = "size, content_type, uploaded_at, blob, visibility";
+
+/// A `files` row as stored, before its values are parsed.
+pub(super) struct FileRow {
+    size: i64,
+    content_type: String,
+    uploaded_at: i64,
+    blob: String,
+    visibility: String,
+}
+
+pub(super) fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
+        size: r.get(0)?,
+        content_type: r.get(1)?,
+        uploaded_at: r.get(2)?,
+        blob: r.get(3)?,
+        visibility: r.get(4)?,
+    })
+}
+
+impl FileRow {
+    pub(super) fn parse(self, name: FileName) -> Result<StoredFile, StoreError> {
+        Ok(StoredFile {
+            name,
+            size: self.size as u64,
+            content_type: parse_stored(&self.content_type, ContentType::parse)?,
+            uploaded_at: from_unix(self.uploaded_at)?,
+            visibility: parse_stored(&self.visibility, str::parse::<Visibility>)?,
+            object: self.blob,
+        })
+    }
+}
+
+/// Commits a file row pointing at `file.object` (a blob), with whatever `also` does in the
+/// same transaction, honouring `mode` atomically (the primary key decides between racing
+/// creates); then deletes the blob of the row it replaced. A replaced row keeps its
+/// visibility: the file as committed is returned. On failure nothing changed, and the caller
+/// still owns the blob.
 pub(super) async fn commit_file(
     db: &Db,
     blobs: &Blobs,
     owner: &Username,
     file: &StoredFile,
-    blob: &str,
     mode: WriteMode,
     also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), StoreError> + Send + 'static,
-) -> Result<(), StoreError> {
-    let (owner, file, blob) = (owner.to_string(), file.clone(), blob.to_owned());
-    let replaced = db
+) -> Result<StoredFile, StoreError> {
+    let (owner, mut file) = (owner.to_string(), file.clone());
+    let (replaced, file) = db
         .write(move |conn| {
             let tx = conn.transaction().map_err(StoreError::internal)?;
-            let replaced: Option<String> = tx
-                .prepare_cached("SELECT blob FROM files WHERE owner = ?1 AND name = ?2")
+            let replaced: Option<(String, String)> = tx
+                .prepare_cached(
+                    "SELECT blob, visibility FROM files WHERE owner = ?1 AND name = ?2",
+                )
                 .map_err(StoreError::internal)?
-                .query_row(params![owner, file.name.as_str()], |r| r.get(0))
+                .query_row(params![owner, file.name.as_str()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()
                 .map_err(StoreError::internal)?;
-            let verb = match mode {
-                WriteMode::CreateNew => "INSERT INTO files",
-                WriteMode::Overwrite => "INSERT OR REPLACE INTO files",
+            // CreateNew: the primary key refuses a taken name. Overwrite: an upsert that
+            // leaves the row's visibility as it was.
+            let on_conflict = match mode {
+                WriteMode::CreateNew => "",
+                WriteMode::Overwrite => {
+                    "ON CONFLICT (owner, name) DO UPDATE SET size = excluded.size,
+                     content_type = excluded.content_type, uploaded_at = excluded.uploaded_at,
+                     blob = excluded.blob"
+                }
             };
             insert_unique(
                 &tx,
                 &format!(
-                    "{verb} (owner, name, size, content_type, uploaded_at, blob)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                    "INSERT INTO files (owner, name, size, content_type, uploaded_at, blob, visibility)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) {on_conflict}"
                 ),
                 params![
                     owner,
@@ -165,18 +193,26 @@ pub(super) async fn commit_file(
                     file.size as i64,
                     file.content_type.as_str(),
                     to_unix(file.uploaded_at),
-                    blob,
+                    file.object,
+                    file.visibility.as_str(),
                 ],
             )?;
             also(&tx)?;
             tx.commit().map_err(StoreError::internal)?;
-            Ok(replaced)
+            let replaced_blob = match replaced {
+                Some((blob, visibility)) => {
+                    file.visibility = parse_stored(&visibility, str::parse::<Visibility>)?;
+                    Some(blob)
+                }
+                None => None,
+            };
+            Ok((replaced_blob, file))
         })
         .await?;
     if let Some(old) = replaced {
         blobs.remove(&old).await;
     }
-    Ok(())
+    Ok(file)
 }
 
 #[async_trait]
@@ -188,6 +224,7 @@ impl FileStore for EmbeddedFiles {
         content_type: &ContentType,
         body: Bytes,
         mode: WriteMode,
+        visibility: Visibility,
     ) -> Result<StoredFile, StoreError> {
         let size = body.len() as u64;
         let blob = self.blobs.write(body).await?;
@@ -196,23 +233,38 @@ impl FileStore for EmbeddedFiles {
             size,
             content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),
+            visibility,
+            object: blob,
         };
         let nothing_else = |_: &rusqlite::Transaction<'_>| Ok(());
-        let committed = commit_file(
-            &self.db,
-            &self.blobs,
-            owner,
-            &file,
-            &blob,
-            mode,
-            nothing_else,
-        )
-        .await;
-        if let Err(e) = committed {
-            self.blobs.remove(&blob).await;
-            return Err(e);
+        let committed = commit_file(&self.db, &self.blobs, owner, &file, mode, nothing_else).await;
+        if committed.is_err() {
+            self.blobs.remove(&file.object).await;
         }
-        Ok(file)
+        committed
+    }
+
+    async fn set_visibility(
+        &self,
+        owner: &Username,
+        name: &FileName,
+        visibility: Visibility,
+    ) -> Result<Option<StoredFile>, StoreError> {
+        let (owner, name) = (owner.to_string(), name.clone());
+        self.db
+            .write(move |conn| {
+                conn.prepare_cached(&format!(
+                    "UPDATE files SET visibility = ?3 WHERE owner = ?1 AND name = ?2
+                     RETURNING {FILE_COLUMNS}"
+                ))
+                .map_err(StoreError::internal)?
+                .query_row(params![owner, name.as_str(), visibility.as_str()], file_row)
+                .optional()
+                .map_err(StoreError::internal)?
+                .map(|row| row.parse(name))
+                .transpose()
+            })
+            .await
     }
 
     async fn head_file(
@@ -220,7 +272,7 @@ impl FileStore for EmbeddedFiles {
         owner: &Username,
         name: &FileName,
     ) -> Result<Option<StoredFile>, StoreError> {
-        Ok(self.find(owner, name).await?.map(|(file, _)| file))
+        self.find(owner, name).await
     }
 
     async fn list_files(
@@ -239,7 +291,7 @@ impl FileStore for EmbeddedFiles {
             // BINARY collation compares the UTF-8 bytes: the order S3 lists keys in.
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT name, size, uploaded_at FROM files
+                    "SELECT name, size, uploaded_at, visibility FROM files
                          WHERE owner = ?1 AND name > ?2 ORDER BY name LIMIT ?3",
                 )
                 .map_err(StoreError::internal)?;
@@ -249,6 +301,7 @@ impl FileStore for EmbeddedFiles {
                         r.get::<_, String>(0)?,
                         r.get::<_, i64>(1)?,
                         r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
                     ))
                 })
                 .map_err(StoreError::internal)?;
@@ -259,11 +312,12 @@ impl FileStore for EmbeddedFiles {
         rows.truncate(limit);
         let files = rows
             .into_iter()
-            .map(|(name, size, uploaded_at)| {
+            .map(|(name, size, uploaded_at, visibility)| {
                 Ok(FileSummary {
                     name: parse_stored(&name, FileName::parse)?,
                     size: size as u64,
                     uploaded_at: from_unix(uploaded_at)?,
+                    visibility: parse_stored(&visibility, str::parse::<Visibility>)?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -274,16 +328,59 @@ impl FileStore for EmbeddedFiles {
         Ok(FilePage { files, next_cursor })
     }
 
+    async fn list_all_clients_files(
+        &self,
+        after: Option<(&Username, &FileName)>,
+        limit: usize,
+    ) -> Result<Vec<(Username, FileSummary)>, StoreError> {
+        let (after_owner, after_name) = after
+            .map(|(o, n)| (o.as_str(), n.as_str()))
+            .unwrap_or(("", ""));
+        let rows = self.db.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT owner, name, size, uploaded_at FROM files
+                     WHERE visibility = 'all_clients' AND (owner, name) > (?1, ?2)
+                     ORDER BY owner, name LIMIT ?3",
+                )
+                .map_err(StoreError::internal)?;
+            let rows = stmt
+                .query_map(params![after_owner, after_name, limit as i64], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })
+                .map_err(StoreError::internal)?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(StoreError::internal)
+        })?;
+        rows.into_iter()
+            .map(|(owner, name, size, uploaded_at)| {
+                let summary = FileSummary {
+                    name: parse_stored(&name, FileName::parse)?,
+                    size: size as u64,
+                    uploaded_at: from_unix(uploaded_at)?,
+                    visibility: Visibility::AllClients,
+                };
+                Ok((parse_stored(&owner, Username::parse)?, summary))
+            })
+            .collect()
+    }
+
     async fn presign_download(
         &self,
         owner: &Username,
-        name: &FileName,
+        file: &StoredFile,
         ttl: Duration,
     ) -> Result<PresignedDownload, StoreError> {
+        // Signed by name: the local route serves whatever version the name has when fetched.
         let link = self.signer.sign(
             LinkPurpose::Download,
             owner.as_str(),
-            name.as_str(),
+            file.name.as_str(),
             OffsetDateTime::now_utc() + ttl,
         );
         Ok(PresignedDownload {

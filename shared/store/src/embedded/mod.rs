@@ -8,6 +8,7 @@ mod db;
 mod files;
 mod invites;
 mod sessions;
+mod shares;
 mod signing;
 mod staging;
 mod users;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 pub use files::{EmbeddedFiles, OpenError, SignedDownload};
 pub use invites::EmbeddedInvites;
 pub use sessions::EmbeddedSessions;
+pub use shares::EmbeddedShares;
 pub use signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 pub use staging::{EmbeddedStaging, ReceiveError, UploadDelivery};
 pub use users::EmbeddedUsers;
@@ -27,8 +29,14 @@ use blobs::Blobs;
 use db::Db;
 
 /// The embedded stores, sharing one database and one blob folder.
-pub type EmbeddedBackend =
-    Backend<EmbeddedUsers, EmbeddedSessions, EmbeddedFiles, EmbeddedStaging, EmbeddedInvites>;
+pub type EmbeddedBackend = Backend<
+    EmbeddedUsers,
+    EmbeddedSessions,
+    EmbeddedFiles,
+    EmbeddedStaging,
+    EmbeddedInvites,
+    EmbeddedShares,
+>;
 
 impl EmbeddedBackend {
     /// Opens (creating if needed) the embedded backend under `data_dir`. `public_url` is where
@@ -56,7 +64,8 @@ impl EmbeddedBackend {
         Ok(Self {
             users: Arc::new(EmbeddedUsers::new(db.clone())),
             sessions: Arc::new(EmbeddedSessions::new(db.clone())),
-            invites: Arc::new(EmbeddedInvites::new(db)),
+            invites: Arc::new(EmbeddedInvites::new(db.clone())),
+            shares: Arc::new(EmbeddedShares::new(db)),
             files: Arc::new(files),
             staging: Arc::new(staging),
         })

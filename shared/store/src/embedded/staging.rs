@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UploadId, Username};
+use ezshare_domain::{ContentType, FileName, UploadId, Username, Visibility};
 use futures_util::Stream;
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
@@ -275,6 +275,7 @@ impl UploadStaging for EmbeddedStaging {
         staged: &StagedUpload,
         content_type: &ContentType,
         mode: WriteMode,
+        visibility: Visibility,
     ) -> Result<StoredFile, StoreError> {
         // Move the bytes first (an atomic rename), so a visible row always has its blob.
         let staged_path = self.staged_path(id.as_str());
@@ -284,6 +285,8 @@ impl UploadStaging for EmbeddedStaging {
             size: staged.size,
             content_type: content_type.clone(),
             uploaded_at: OffsetDateTime::now_utc(),
+            visibility,
+            object: blob,
         };
         let id = id.to_string();
         let done_staging = move |tx: &rusqlite::Transaction<'_>| {
@@ -291,22 +294,12 @@ impl UploadStaging for EmbeddedStaging {
                 .map(|_| ())
                 .map_err(StoreError::internal)
         };
-        let committed = commit_file(
-            &self.db,
-            &self.blobs,
-            owner,
-            &file,
-            &blob,
-            mode,
-            done_staging,
-        )
-        .await;
-        if let Err(e) = committed {
+        let committed = commit_file(&self.db, &self.blobs, owner, &file, mode, done_staging).await;
+        if committed.is_err() {
             // Give the bytes back to staging so the client may retry (e.g. with overwrite).
-            self.blobs.give_back(&blob, &staged_path).await;
-            return Err(e);
+            self.blobs.give_back(&file.object, &staged_path).await;
         }
-        Ok(file)
+        committed
     }
 
     async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError> {
