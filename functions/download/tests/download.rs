@@ -112,3 +112,100 @@ async fn ops_token_is_403_and_no_token_401() {
         .await
         .assert_error(401, "unauthorized");
 }
+
+// ---- who may download ----
+
+fn private_share(max: Option<u32>) -> ezshare_store::ShareRecord {
+    ezshare_store::ShareRecord {
+        owner: Username::parse("opsy").unwrap(),
+        file: FileName::parse("secret.pdf").unwrap(),
+        client: Username::parse("cli").unwrap(),
+        granted_at: time::OffsetDateTime::now_utc(),
+        expires_at: None,
+        max_downloads: max,
+        downloads: 0,
+    }
+}
+
+const SECRET: &str = "/client/files/opsy/secret.pdf";
+
+#[tokio::test]
+async fn a_private_file_is_404_until_shared_and_again_once_revoked() {
+    let (t, r, bearer) = app().await;
+    t.put_file_as(
+        "opsy",
+        "secret.pdf",
+        b"%PDF".to_vec(),
+        ezshare_domain::Visibility::Private,
+    )
+    .await;
+    send(&r, get(SECRET, Some(&bearer)))
+        .await
+        .assert_error(404, "file_not_found");
+    t.stores()
+        .shares
+        .put_share(&private_share(None))
+        .await
+        .unwrap();
+    assert_eq!(send(&r, get(SECRET, Some(&bearer))).await.status, 302);
+    let other = t.bearer(UserType::Client, "other").await;
+    send(&r, get(SECRET, Some(&other)))
+        .await
+        .assert_error(404, "file_not_found");
+    let share = private_share(None);
+    t.stores()
+        .shares
+        .delete_share(&share.owner, &share.file, &share.client)
+        .await
+        .unwrap();
+    send(&r, get(SECRET, Some(&bearer)))
+        .await
+        .assert_error(404, "file_not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limited_share_issues_exactly_its_links_under_concurrency() {
+    let (t, r, bearer) = app().await;
+    t.put_file_as(
+        "opsy",
+        "secret.pdf",
+        b"%PDF".to_vec(),
+        ezshare_domain::Visibility::Private,
+    )
+    .await;
+    t.stores()
+        .shares
+        .put_share(&private_share(Some(3)))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let (r, bearer) = (r.clone(), bearer.clone());
+            tokio::spawn(async move { send(&r, get(SECRET, Some(&bearer))).await.status.as_u16() })
+        })
+        .collect();
+    let mut statuses = vec![];
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 302).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 404).count(),
+        9,
+        "{statuses:?}"
+    );
+    let counted = t
+        .stores()
+        .shares
+        .file_shares(
+            &Username::parse("opsy").unwrap(),
+            &FileName::parse("secret.pdf").unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counted[0].downloads, 3);
+}

@@ -14,7 +14,7 @@ use ezshare_store::{InviteRecord, Stores, UserRecord};
 use time::OffsetDateTime;
 
 pub use multipart::{FilePart, multipart_body};
-pub use request::{TestResponse, get, post_json, send};
+pub use request::{TestResponse, get, json_request, post_json, send};
 
 /// The password every test user gets.
 pub const PASSWORD: &str = "correct horse battery";

@@ -87,3 +87,23 @@ pub fn get(uri: &str, bearer: Option<&str>) -> Request<Body> {
     }
     req.body(Body::empty()).unwrap()
 }
+
+/// Any method, with an optional bearer token and an optional JSON body.
+pub fn json_request(
+    method: &str,
+    uri: &str,
+    bearer: Option<&str>,
+    json: Option<serde_json::Value>,
+) -> Request<Body> {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(b) = bearer {
+        req = req.header("authorization", b);
+    }
+    match json {
+        Some(json) => req
+            .header("content-type", "application/json")
+            .body(Body::from(json.to_string()))
+            .unwrap(),
+        None => req.body(Body::empty()).unwrap(),
+    }
+}
