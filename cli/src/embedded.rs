@@ -2,7 +2,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ezshare_api::{AppState, Settings};
-use ezshare_store::embedded::{EmbeddedBackend, EmbeddedFiles, EmbeddedStaging, UrlSigner};
+use ezshare_store::embedded::{
+    EmbeddedActivity, EmbeddedBackend, EmbeddedFiles, EmbeddedInvites, EmbeddedStaging, UrlSigner,
+};
 use time::OffsetDateTime;
 
 use crate::{CliError, secret};
@@ -10,10 +12,12 @@ use crate::{CliError, secret};
 /// Staged uploads nobody completed are deleted after this long (S3: a lifecycle rule).
 pub const STAGED_UPLOAD_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
-/// What the local routes of the embedded backend need besides the API's state.
+/// What the local routes and sweeps of the embedded backend need besides the API's state.
 pub struct LocalStores {
     pub files: Arc<EmbeddedFiles>,
     pub staging: Arc<EmbeddedStaging>,
+    pub invites: Arc<EmbeddedInvites>,
+    pub activity: Arc<EmbeddedActivity>,
 }
 
 /// The state of a server on the embedded backend, and the stores its local routes serve.
@@ -37,6 +41,8 @@ pub async fn state(
     let local = LocalStores {
         files: backend.files,
         staging: backend.staging,
+        invites: backend.invites,
+        activity: backend.activity,
     };
     Ok((state, local))
 }
@@ -52,18 +58,34 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), CliError> {
         .map_err(CliError::io(format!("creating {}", dir.display())))
 }
 
-/// Deletes stale staged uploads now and then every hour, for as long as the server runs.
-pub fn spawn_staging_sweeper(staging: Arc<EmbeddedStaging>) {
+/// Every hour (the first time at once), for as long as the server runs: deletes staged
+/// uploads nobody completed, activity past its retention and expired invites — what S3
+/// lifecycle rules and DynamoDB TTL do on AWS.
+pub fn spawn_sweeper(local: &LocalStores) {
+    let (staging, activity, invites) = (
+        local.staging.clone(),
+        local.activity.clone(),
+        local.invites.clone(),
+    );
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            let cutoff = OffsetDateTime::now_utc() - STAGED_UPLOAD_LIFETIME;
-            match staging.sweep(cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(swept = n, "deleted stale staged uploads"),
-                Err(e) => tracing::warn!(error = %e, "sweeping staged uploads failed"),
-            }
+            let now = OffsetDateTime::now_utc();
+            report(
+                "stale staged uploads",
+                staging.sweep(now - STAGED_UPLOAD_LIFETIME).await,
+            );
+            report("expired activity", activity.purge_expired(now).await);
+            report("expired invites", invites.purge_expired(now).await);
         }
     });
+}
+
+fn report(what: &str, swept: Result<usize, ezshare_store::StoreError>) {
+    match swept {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(swept = n, "deleted {what}"),
+        Err(e) => tracing::warn!(error = %e, "deleting {what} failed"),
+    }
 }

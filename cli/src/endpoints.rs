@@ -18,6 +18,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ezshare_complete_upload::ENDPOINT,
     ezshare_invites::ENDPOINT,
     ezshare_shares::ENDPOINT,
+    ezshare_activity::ENDPOINT,
 ];
 
 /// The routers of every endpoint, merged.

@@ -22,7 +22,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let router = match args.backend {
         Backend::Embedded => {
             let (state, local) = embedded::state(&args.data_dir, &public_url, settings).await?;
-            embedded::spawn_staging_sweeper(local.staging.clone());
+            embedded::spawn_sweeper(&local);
             let routes =
                 endpoints::routes().merge(ezshare_local_routes::routes(local.files, local.staging));
             finish(routes, state)
@@ -32,12 +32,41 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     // Scripts and tests read this line to find the server.
     println!("ezshare listening on http://{addr}");
     tracing::info!(%addr, backend = ?args.backend, "serving");
-    axum::serve(listener, router)
+    // The peer address of each connection is the request's source IP (activity log), or
+    // behind a trusted proxy the last X-Forwarded-For hop.
+    let router = if trust_proxy_headers()? {
+        router.layer(axum::middleware::map_request(
+            |r: axum::extract::Request| async move { ezshare_api::trust_forwarded_for(r) },
+        ))
+    } else {
+        router
+    };
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(CliError::io("serving"))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `TRUST_PROXY_HEADERS`: `true` only behind a proxy that sets `X-Forwarded-For`.
+pub const TRUST_PROXY_HEADERS: &str = "TRUST_PROXY_HEADERS";
+
+fn trust_proxy_headers() -> Result<bool, CliError> {
+    match std::env::var(TRUST_PROXY_HEADERS)
+        .ok()
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("false") | Some("") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ezshare_api::ConfigError::new(
+            TRUST_PROXY_HEADERS,
+            format!("must be \"true\" or \"false\", got {other:?}"),
+        )
+        .into()),
+    }
 }
 
 fn finish(routes: Router<AppState>, state: AppState) -> Router {

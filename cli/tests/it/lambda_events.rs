@@ -141,6 +141,8 @@ fn the_upload_fixture_carries_a_binary_file_base64_encoded() {
 /// then the router answers it. Returns the response.
 async fn handle(app: &TestApp, event: &Event) -> ezshare_testkit::TestResponse {
     let request = lambda_request(&event.text()).expect("lambda_http accepts the event");
+    // As the Lambda entry point does: API Gateway's sourceIp onto the request.
+    let request = ezshare_api::from_lambda_context(request);
     let router = app.router(ezshare::routes());
     send(&router, request.map(Body::new)).await
 }
@@ -220,6 +222,15 @@ async fn every_fixture_reaches_its_handler_in_process() {
     let r = handle(&app, &Event::load("download").with_bearer(&client)).await;
     assert_eq!(r.status, 302, "{}", r.text());
     assert!(r.header("location").is_some());
+    // The receipt, with API Gateway's sourceIp (the fixture's requestContext.http).
+    let r = handle(&app, &Event::load("activity").with_bearer(&ops_token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let events = r.json()["events"].clone();
+    assert_eq!(events.as_array().unwrap().len(), 1, "{events}");
+    assert_eq!(events[0]["action"], "download_link_issued");
+    assert_eq!(events[0]["client"], "client1");
+    assert_eq!(events[0]["source_ip"], "203.0.113.42");
+    assert_eq!(events[0]["user_agent"], "curl/8.5.0");
     let r = handle(&app, &Event::load("ops-files").with_bearer(&ops_token)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["files"][0]["name"], "q3 report.pdf");

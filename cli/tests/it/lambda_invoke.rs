@@ -465,6 +465,11 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     let r = watch.invoke("download", &download);
     r.assert_status(302);
     assert_eq!(r.header("cache-control"), Some("no-store"));
+    // Its receipt, with the sourceIp of the event's API Gateway request context.
+    let log = watch.invoke("activity", &Event::load("activity").with_bearer(&ops_token));
+    log.assert_status(200);
+    assert_eq!(log.json()["events"][0]["action"], "download_link_issued");
+    assert_eq!(log.json()["events"][0]["source_ip"], "203.0.113.42");
     let location = r.header("location").expect("a Location").to_owned();
     assert!(
         location.starts_with(&format!("{}/", stack.moto.endpoint()))

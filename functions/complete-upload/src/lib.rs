@@ -5,9 +5,13 @@ mod staged_source;
 
 use axum::extract::State;
 use axum::{Json, Router};
+use ezshare_api::activity::{Entry, record_after};
 use ezshare_api::listing::file_json;
-use ezshare_api::{ApiError, AppState, Endpoint, Path, QueryParams, Route, RouterExt, Secrets};
+use ezshare_api::{
+    ApiError, AppState, ClientInfo, Endpoint, Path, QueryParams, Route, RouterExt, Secrets,
+};
 use ezshare_auth::extract::OpsCaller;
+use ezshare_domain::ActivityAction;
 use ezshare_domain::{ContentType, UploadId, Username};
 use ezshare_store::StagedUpload;
 use http::StatusCode;
@@ -32,6 +36,7 @@ fn router() -> Router<AppState> {
 async fn complete_upload(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
+    info: ClientInfo,
     Path(raw): Path<String>,
     query: QueryParams,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -43,7 +48,7 @@ async fn complete_upload(
         )
     };
     let id = UploadId::parse(&raw).map_err(|_| not_found())?;
-    let owner = caller.username;
+    let owner = caller.username.clone();
     let staged = state
         .stores
         .staging
@@ -71,6 +76,15 @@ async fn complete_upload(
         )
         .await
         .map_err(|e| ApiError::from_file_write(&staged.name, e))?;
+    let entry = Entry {
+        action: ActivityAction::Uploaded,
+        owner: &owner,
+        file: &stored.name,
+        actor: &caller,
+        client: None,
+        info: &info,
+    };
+    record_after(&state, entry).await;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))
 }
 

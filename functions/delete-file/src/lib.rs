@@ -2,9 +2,10 @@
 
 use axum::Router;
 use axum::extract::State;
-use ezshare_api::{ApiError, AppState, Endpoint, Path, Route, RouterExt, Secrets};
+use ezshare_api::activity::{Entry, record_after};
+use ezshare_api::{ApiError, AppState, ClientInfo, Endpoint, Path, Route, RouterExt, Secrets};
 use ezshare_auth::extract::OpsCaller;
-use ezshare_domain::FileName;
+use ezshare_domain::{ActivityAction, FileName};
 use http::StatusCode;
 
 const DELETE_FILE: Route = Route::delete("/ops/files/{file_name}");
@@ -24,6 +25,7 @@ fn router() -> Router<AppState> {
 async fn delete_file(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
+    info: ClientInfo,
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let name = FileName::parse(&raw)?;
@@ -39,6 +41,15 @@ async fn delete_file(
             .shares
             .delete_file_shares(&caller.username, &name)
             .await?;
+        let entry = Entry {
+            action: ActivityAction::Deleted,
+            owner: &caller.username,
+            file: &name,
+            actor: &caller,
+            client: None,
+            info: &info,
+        };
+        record_after(&state, entry).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(

@@ -4,12 +4,15 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use ezshare_api::visible::file_for_download;
+use ezshare_api::ClientInfo;
+use ezshare_api::activity::Entry;
+use ezshare_api::visible::{file_for_download, record_link_receipt};
 use ezshare_api::{
     ApiError, AppState, Endpoint, Path, Route, RouterExt, Secrets, existing_ops_user, no_store,
     wants_json,
 };
 use ezshare_auth::extract::ClientCaller;
+use ezshare_domain::ActivityAction;
 use ezshare_domain::{FileName, rfc3339};
 use http::header::LOCATION;
 use http::{HeaderMap, StatusCode};
@@ -32,6 +35,7 @@ fn router() -> Router<AppState> {
 async fn download(
     State(state): State<AppState>,
     ClientCaller(caller): ClientCaller,
+    info: ClientInfo,
     Path((raw_owner, raw_name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -40,7 +44,17 @@ async fn download(
     // A private file the caller has no active share of is as missing as a missing one; a
     // link through a share is counted before it exists.
     let now = time::OffsetDateTime::now_utc();
-    let (file, _share) = file_for_download(&state, &owner, &name, &caller.username, now).await?;
+    let (file, share) = file_for_download(&state, &owner, &name, &caller.username, now).await?;
+    // The receipt first: no link leaves without one.
+    let receipt = Entry {
+        action: ActivityAction::DownloadLinkIssued,
+        owner: &owner,
+        file: &name,
+        actor: &caller,
+        client: Some(&caller.username),
+        info: &info,
+    };
+    record_link_receipt(&state, receipt, share.as_ref()).await?;
     let link = state
         .stores
         .files

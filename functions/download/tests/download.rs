@@ -209,3 +209,103 @@ async fn a_limited_share_issues_exactly_its_links_under_concurrency() {
         .unwrap();
     assert_eq!(counted[0].downloads, 3);
 }
+
+// ---- receipts ----
+
+#[tokio::test]
+async fn each_link_is_recorded_before_it_is_handed_out() {
+    let (t, r, bearer) = app().await;
+    t.put_file_as(
+        "opsy",
+        "secret.pdf",
+        b"%PDF".to_vec(),
+        ezshare_domain::Visibility::Private,
+    )
+    .await;
+    t.stores()
+        .shares
+        .put_share(&private_share(Some(5)))
+        .await
+        .unwrap();
+    assert_eq!(send(&r, get(SECRET, Some(&bearer))).await.status, 302);
+    let page = t
+        .stores()
+        .activity
+        .list_activity(
+            &Username::parse("opsy").unwrap(),
+            &ezshare_store::ActivityFilter::default(),
+            None,
+            ezshare_domain::PageLimit::DEFAULT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.events.len(), 1);
+    let e = &page.events[0];
+    assert_eq!(e.action, ezshare_domain::ActivityAction::DownloadLinkIssued);
+    assert_eq!((e.file.as_str(), e.actor.as_str()), ("secret.pdf", "cli"));
+    assert_eq!(e.client.as_ref().map(|c| c.as_str()), Some("cli"));
+    assert_eq!(e.actor_type, UserType::Client);
+}
+
+/// An activity log that is down: every write fails as an outage would.
+struct DownLog;
+
+#[async_trait::async_trait]
+impl ezshare_store::ActivityStore for DownLog {
+    async fn record(
+        &self,
+        _: &ezshare_store::ActivityEvent,
+        _: time::OffsetDateTime,
+    ) -> Result<(), ezshare_store::StoreError> {
+        Err(ezshare_store::StoreError::Unavailable(
+            "activity table down".into(),
+        ))
+    }
+
+    async fn list_activity(
+        &self,
+        _: &Username,
+        _: &ezshare_store::ActivityFilter,
+        _: Option<&ezshare_domain::Cursor>,
+        _: ezshare_domain::PageLimit,
+    ) -> Result<ezshare_store::ActivityPage, ezshare_store::StoreError> {
+        Err(ezshare_store::StoreError::Unavailable(
+            "activity table down".into(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn no_receipt_no_link_and_the_share_keeps_its_count() {
+    let (t, _r, bearer) = app().await;
+    t.put_file_as(
+        "opsy",
+        "secret.pdf",
+        b"%PDF".to_vec(),
+        ezshare_domain::Visibility::Private,
+    )
+    .await;
+    t.stores()
+        .shares
+        .put_share(&private_share(Some(1)))
+        .await
+        .unwrap();
+    let mut stores = t.stores().clone();
+    stores.activity = std::sync::Arc::new(DownLog);
+    let secret = ezshare_auth::JwtSecret::parse(ezshare_testkit::SECRET, "test").unwrap();
+    let state = ezshare_api::AppState::new(stores, &secret, Settings::default());
+    let down = ezshare_api::finish(ezshare_download::ENDPOINT.router(), state);
+    let res = send(&down, get(SECRET, Some(&bearer))).await;
+    res.assert_error(503, "service_unavailable");
+    assert_eq!(res.header("location"), None);
+    assert!(
+        !res.text().contains("_local/download"),
+        "no link in the body"
+    );
+    // The one link the share allows was given back: with the log back, it is issued.
+    let r = t.router(ezshare_download::ENDPOINT.router());
+    assert_eq!(send(&r, get(SECRET, Some(&bearer))).await.status, 302);
+    send(&r, get(SECRET, Some(&bearer)))
+        .await
+        .assert_error(404, "file_not_found");
+}

@@ -3,10 +3,16 @@
 
 use axum::extract::State;
 use axum::{Json, Router};
+use ezshare_api::activity::{Entry, record_after};
 use ezshare_api::listing::file_json;
-use ezshare_api::{ApiError, AppState, Endpoint, Fields, Path, Route, RouterExt, Secrets};
+use ezshare_api::{
+    ApiError, AppState, ClientInfo, Endpoint, Fields, Path, Route, RouterExt, Secrets,
+};
+use ezshare_auth::Caller;
 use ezshare_auth::extract::OpsCaller;
-use ezshare_domain::{FileName, UserType, Username, ValidationError, Visibility, rfc3339};
+use ezshare_domain::{
+    ActivityAction, FileName, UserType, Username, ValidationError, Visibility, rfc3339,
+};
 use ezshare_store::{ShareRecord, StoredFile};
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -65,9 +71,30 @@ fn share_json(share: &ShareRecord) -> Value {
     })
 }
 
+/// Records what the caller did to their own file.
+async fn record(
+    state: &AppState,
+    action: ActivityAction,
+    caller: &Caller,
+    file: &FileName,
+    client: Option<&Username>,
+    info: &ClientInfo,
+) {
+    let entry = Entry {
+        action,
+        owner: &caller.username,
+        file,
+        actor: caller,
+        client,
+        info,
+    };
+    record_after(state, entry).await;
+}
+
 async fn set_visibility(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
+    info: ClientInfo,
     Path(raw): Path<String>,
     fields: Fields,
 ) -> Result<Json<Value>, ApiError> {
@@ -79,6 +106,15 @@ async fn set_visibility(
         .set_visibility(&caller.username, &name, visibility)
         .await?
         .ok_or_else(|| no_such_file(&name))?;
+    record(
+        &state,
+        ActivityAction::VisibilityChanged,
+        &caller,
+        &name,
+        None,
+        &info,
+    )
+    .await;
     Ok(Json(file_json(&file)))
 }
 
@@ -153,6 +189,7 @@ fn unknown_client(raw: &str) -> ApiError {
 async fn put_share(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
+    info: ClientInfo,
     Path((raw_name, raw_client)): Path<(String, String)>,
     fields: Fields,
 ) -> Result<Json<Value>, ApiError> {
@@ -170,7 +207,7 @@ async fn put_share(
         return Err(unknown_client(&raw_client));
     }
     let share = ShareRecord {
-        owner: caller.username,
+        owner: caller.username.clone(),
         file: name,
         client,
         granted_at: now,
@@ -179,12 +216,15 @@ async fn put_share(
         downloads: 0,
     };
     state.stores.shares.put_share(&share).await?;
+    let (file, client) = (&share.file, Some(&share.client));
+    record(&state, ActivityAction::Shared, &caller, file, client, &info).await;
     Ok(Json(share_json(&share)))
 }
 
 async fn delete_share(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
+    info: ClientInfo,
     Path((raw_name, raw_client)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let not_shared = || {
@@ -201,6 +241,15 @@ async fn delete_share(
         .delete_share(&caller.username, &name, &client)
         .await?
     {
+        record(
+            &state,
+            ActivityAction::Unshared,
+            &caller,
+            &name,
+            Some(&client),
+            &info,
+        )
+        .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(not_shared())

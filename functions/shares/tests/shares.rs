@@ -233,3 +233,50 @@ async fn clients_and_strangers_are_refused() {
             .assert_error(401, "unauthorized");
     }
 }
+
+#[tokio::test]
+async fn every_change_is_in_the_owners_activity_log() {
+    let a = app().await;
+    a.call("PATCH", FILE, Some(json!({"visibility": "all_clients"})))
+        .await;
+    a.call("PUT", BOB, None).await;
+    a.call("DELETE", BOB, None).await;
+    // Refused changes record nothing.
+    a.call("DELETE", BOB, None).await;
+    a.call("PUT", "/ops/files/q3%20report.pdf/shares/nobody", None)
+        .await;
+    let page =
+        a.t.stores()
+            .activity
+            .list_activity(
+                &Username::parse("opsy").unwrap(),
+                &ezshare_store::ActivityFilter::default(),
+                None,
+                ezshare_domain::PageLimit::DEFAULT,
+            )
+            .await
+            .unwrap();
+    let seen: Vec<(String, Option<String>)> = page
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.action.to_string(),
+                e.client.as_ref().map(|c| c.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("unshared".into(), Some("bob".into())),
+            ("shared".into(), Some("bob".into())),
+            ("visibility_changed".into(), None),
+        ]
+    );
+    assert!(
+        page.events
+            .iter()
+            .all(|e| e.actor.as_str() == "opsy" && e.actor_type == UserType::Ops)
+    );
+}

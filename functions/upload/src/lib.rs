@@ -5,9 +5,13 @@ mod multipart;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
+use ezshare_api::activity::{Entry, record_after};
 use ezshare_api::listing::file_json;
-use ezshare_api::{ApiError, AppState, Endpoint, QueryParams, Route, RouterExt, Secrets};
+use ezshare_api::{
+    ApiError, AppState, ClientInfo, Endpoint, QueryParams, Route, RouterExt, Secrets,
+};
 use ezshare_auth::extract::OpsCaller;
+use ezshare_domain::ActivityAction;
 use ezshare_domain::{ContentType, FileName};
 use http::StatusCode;
 use serde_json::Value;
@@ -31,6 +35,7 @@ fn router() -> Router<AppState> {
 async fn upload(
     State(state): State<AppState>,
     OpsCaller(caller): OpsCaller,
+    info: ClientInfo,
     query: QueryParams,
     request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -52,6 +57,15 @@ async fn upload(
         )
         .await
         .map_err(|e| ApiError::from_file_write(&name, e))?;
+    let entry = Entry {
+        action: ActivityAction::Uploaded,
+        owner: &caller.username,
+        file: &stored.name,
+        actor: &caller,
+        client: None,
+        info: &info,
+    };
+    record_after(&state, entry).await;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))
 }
 

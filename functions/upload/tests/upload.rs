@@ -73,7 +73,25 @@ async fn upload_stores_the_file_and_describes_it() {
     assert_eq!(body["size"], 10_000);
     assert_eq!(body["content_type"], "application/pdf");
     assert!(body["uploaded_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(body["visibility"], "private", "private by default");
     assert_eq!(stored_size(&t, "report.pdf").await, Some(10_000));
+    let log = t
+        .stores()
+        .activity
+        .list_activity(
+            &ezshare_domain::Username::parse("opsy").unwrap(),
+            &ezshare_store::ActivityFilter::default(),
+            None,
+            ezshare_domain::PageLimit::DEFAULT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.events.len(), 1);
+    assert_eq!(
+        log.events[0].action,
+        ezshare_domain::ActivityAction::Uploaded
+    );
+    assert_eq!(log.events[0].file.as_str(), "report.pdf");
 }
 
 #[tokio::test]

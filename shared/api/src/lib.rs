@@ -7,6 +7,8 @@
 //! - [`Endpoint`]: what an endpoint crate exports (routes, router, the secrets it needs).
 //! - [`finish`]: the layers and fallbacks every router gets (JSON 404/405, `nosniff`, tracing).
 
+pub mod activity;
+mod client_info;
 mod endpoint;
 mod error;
 mod fields;
@@ -19,6 +21,9 @@ mod settings;
 mod state;
 pub mod visible;
 
+#[cfg(feature = "lambda")]
+pub use client_info::from_lambda_context;
+pub use client_info::{ClientInfo, SourceIp, trust_forwarded_for};
 pub use endpoint::{Endpoint, Method, Route, RouterExt, Secrets};
 pub use error::ApiError;
 pub use fields::Fields;

@@ -33,6 +33,7 @@ pub mod var {
     pub const OPS_SIGNUP: &str = "OPS_SIGNUP";
     pub const CLIENT_SIGNUP: &str = "CLIENT_SIGNUP";
     pub const NEW_FILE_VISIBILITY: &str = "NEW_FILE_VISIBILITY";
+    pub const ACTIVITY_RETENTION_DAYS: &str = "ACTIVITY_RETENTION_DAYS";
 
     /// Every one of them.
     pub const ALL: &[&str] = &[
@@ -46,6 +47,7 @@ pub mod var {
         OPS_SIGNUP,
         CLIENT_SIGNUP,
         NEW_FILE_VISIBILITY,
+        ACTIVITY_RETENTION_DAYS,
     ];
 }
 
@@ -93,6 +95,8 @@ pub struct Settings {
     pub client_signup: SignupPolicy,
     /// What a new file starts as; default private (only the clients it is shared with).
     pub new_file_visibility: Visibility,
+    /// How long activity events are kept; default 400 days.
+    pub activity_retention: Duration,
 }
 
 impl Default for Settings {
@@ -107,6 +111,7 @@ impl Default for Settings {
             ops_signup: SignupPolicy::Invite,
             client_signup: SignupPolicy::Open,
             new_file_visibility: Visibility::Private,
+            activity_retention: Duration::from_secs(400 * 24 * 60 * 60),
         }
     }
 }
@@ -174,6 +179,9 @@ impl Settings {
                         ConfigError::new(var::NEW_FILE_VISIBILITY, e.message)
                     })?;
         }
+        if let Some(days) = number(&lookup, var::ACTIVITY_RETENTION_DAYS, 1, 3650)? {
+            s.activity_retention = Duration::from_secs(days * 24 * 60 * 60);
+        }
         if let Some(types) = lookup(var::ALLOWED_FILE_TYPES) {
             s.file_types = FileTypePolicy::parse(&types)
                 .map_err(|e| ConfigError::new(var::ALLOWED_FILE_TYPES, e.message))?;
@@ -226,6 +234,7 @@ mod tests {
         assert_eq!(s.signup_policy(UserType::Ops), SignupPolicy::Invite);
         assert_eq!(s.signup_policy(UserType::Client), SignupPolicy::Open);
         assert_eq!(s.new_file_visibility, Visibility::Private);
+        assert_eq!(s.activity_retention, Duration::from_secs(400 * 86400));
     }
 
     #[test]
@@ -288,6 +297,7 @@ mod tests {
             ("OPS_SIGNUP", "closed"),
             ("CLIENT_SIGNUP", ""),
             ("NEW_FILE_VISIBILITY", "public"),
+            ("ACTIVITY_RETENTION_DAYS", "0"),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.setting, k);

@@ -93,6 +93,27 @@ pub async fn file_for_download(
     Ok((file, Some(share)))
 }
 
+/// Stores the receipt of a download link before the link is handed out. If it cannot be
+/// stored the request fails (503, no link) and the share's count, if one was taken, is given
+/// back.
+pub async fn record_link_receipt(
+    state: &AppState,
+    receipt: crate::activity::Entry<'_>,
+    counted: Option<&ShareRecord>,
+) -> Result<(), ApiError> {
+    let (owner, file, client) = (receipt.owner, receipt.file, receipt.actor.username.clone());
+    let Err(e) = crate::activity::record_or_fail(state, receipt).await else {
+        return Ok(());
+    };
+    if counted.is_some() {
+        let shares = &state.stores.shares;
+        if let Err(give_back) = shares.return_download(owner, file, &client).await {
+            tracing::warn!(error = %give_back, "a share's download count was not given back");
+        }
+    }
+    Err(e)
+}
+
 /// A page of `owner`'s files that `client` sees, in name order.
 pub async fn owner_page(
     state: &AppState,

@@ -3,6 +3,7 @@
 //! Every value that enters the system from outside is parsed into one of these types at the
 //! edge; code behind the edge can rely on the rules without re-checking them.
 
+mod activity;
 mod error;
 mod file_name;
 mod ids;
@@ -11,6 +12,7 @@ mod time_fmt;
 mod user;
 mod visibility;
 
+pub use activity::ActivityAction;
 pub use error::ValidationError;
 pub use file_name::{ContentType, FileName};
 pub use ids::{InviteCode, SessionId, UploadId, random_bytes};

@@ -6,6 +6,7 @@ pub const SESSIONS_TABLE: &str = "SESSIONS_TABLE";
 pub const INVITES_TABLE: &str = "INVITES_TABLE";
 pub const FILES_TABLE: &str = "FILES_TABLE";
 pub const SHARES_TABLE: &str = "SHARES_TABLE";
+pub const ACTIVITY_TABLE: &str = "ACTIVITY_TABLE";
 pub const FILES_BUCKET: &str = "FILES_BUCKET";
 pub const JWT_SECRET_ARN: &str = "JWT_SECRET_ARN";
 pub const JWT_SECRET: &str = "JWT_SECRET";
@@ -17,6 +18,7 @@ const WIRING: &[&str] = &[
     INVITES_TABLE,
     FILES_TABLE,
     SHARES_TABLE,
+    ACTIVITY_TABLE,
     FILES_BUCKET,
     JWT_SECRET_ARN,
     JWT_SECRET,
@@ -65,6 +67,7 @@ impl AwsConfig {
             invites_table: required(INVITES_TABLE)?,
             files_table: required(FILES_TABLE)?,
             shares_table: required(SHARES_TABLE)?,
+            activity_table: required(ACTIVITY_TABLE)?,
             bucket: required(FILES_BUCKET)?,
         };
         let secret = match (secrets, lookup(JWT_SECRET_ARN), lookup(JWT_SECRET)) {
@@ -109,6 +112,7 @@ mod tests {
         (INVITES_TABLE, "invites"),
         (FILES_TABLE, "files"),
         (SHARES_TABLE, "shares"),
+        (ACTIVITY_TABLE, "activity"),
         (FILES_BUCKET, "bucket"),
     ];
 
@@ -134,6 +138,7 @@ mod tests {
             INVITES_TABLE,
             FILES_TABLE,
             SHARES_TABLE,
+            ACTIVITY_TABLE,
             FILES_BUCKET,
         ] {
             let pairs: Vec<_> = BASE

@@ -56,7 +56,12 @@ pub async fn run(endpoint: Endpoint) -> Result<(), Error> {
             return Err(e.into());
         }
     };
-    lambda_http::run(ezshare_api::finish(endpoint.router(), state)).await
+    let app = ezshare_api::finish(endpoint.router(), state);
+    // API Gateway's sourceIp onto each request, for the activity log.
+    let app = tower::ServiceBuilder::new()
+        .map_request(ezshare_api::from_lambda_context)
+        .service(app);
+    lambda_http::run(app).await
 }
 
 /// Structured JSON logs, one object per line, as CloudWatch Logs Insights likes them. The

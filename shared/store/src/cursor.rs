@@ -62,6 +62,33 @@ pub fn decode_pair(cursor: &Cursor) -> Result<(Username, FileName), StoreError> 
     owner.zip(name).ok_or(StoreError::InvalidCursor)
 }
 
+/// The version of activity-log cursors: the id of the last event of the previous page.
+const EVENT_VERSION: &str = "a1.";
+
+/// The cursor of an activity listing that resumes after (older than) the event `id`.
+pub fn encode_event(id: &str) -> Cursor {
+    Cursor::from_store(format!("{EVENT_VERSION}{id}"))
+}
+
+/// The event id of an activity cursor: as [`crate::ActivityEvent::new_id`] makes them.
+pub fn decode_event(cursor: &Cursor) -> Result<String, StoreError> {
+    let id = cursor
+        .as_str()
+        .strip_prefix(EVENT_VERSION)
+        .ok_or(StoreError::InvalidCursor)?;
+    let well_formed = id.split_once('-').is_some_and(|(nanos, random)| {
+        nanos.len() == 19
+            && nanos.bytes().all(|b| b.is_ascii_digit())
+            && random.len() == 16
+            && random.bytes().all(|b| b.is_ascii_hexdigit())
+    });
+    if well_formed {
+        Ok(id.to_owned())
+    } else {
+        Err(StoreError::InvalidCursor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +118,15 @@ mod tests {
             decode_pair(&encode(&name)).is_err(),
             "nor the other way round"
         );
+    }
+
+    #[test]
+    fn event_cursors_round_trip_ids_only() {
+        let id = crate::ActivityEvent::new_id(time::OffsetDateTime::now_utc());
+        assert_eq!(decode_event(&encode_event(&id)).unwrap(), id);
+        for bad in ["a1.x", "a1.0000000000000-zz", "1.YS5wZGY"] {
+            assert!(decode_event(&Cursor::parse(bad).unwrap()).is_err(), "{bad}");
+        }
     }
 
     #[test]

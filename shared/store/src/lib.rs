@@ -5,6 +5,7 @@
 //! presigned download). Every adapter implements the same semantics and passes the same
 //! [`conformance`] suite.
 
+mod activity;
 pub mod cursor;
 mod error;
 mod files;
@@ -24,6 +25,7 @@ pub mod conformance;
 
 use std::sync::Arc;
 
+pub use activity::{ActivityEvent, ActivityFilter, ActivityPage, ActivityStore};
 pub use error::StoreError;
 pub use files::{FilePage, FileStore, FileSummary, PresignedDownload, StoredFile, WriteMode};
 pub use invites::{InviteRecord, InviteStore, StoredInvite};
@@ -34,16 +36,17 @@ pub use users::{UserRecord, UserStore};
 
 /// An adapter's stores by their concrete types (what its own code, such as the local
 /// server's routes, may need), sharing whatever clients or connections the adapter has.
-pub struct Backend<U, S, F, T, I, H> {
+pub struct Backend<U, S, F, T, I, H, A> {
     pub users: Arc<U>,
     pub sessions: Arc<S>,
     pub files: Arc<F>,
     pub staging: Arc<T>,
     pub invites: Arc<I>,
     pub shares: Arc<H>,
+    pub activity: Arc<A>,
 }
 
-impl<U, S, F, T, I, H> Backend<U, S, F, T, I, H>
+impl<U, S, F, T, I, H, A> Backend<U, S, F, T, I, H, A>
 where
     U: UserStore,
     S: SessionStore,
@@ -51,6 +54,7 @@ where
     T: UploadStaging,
     I: InviteStore,
     H: ShareStore,
+    A: ActivityStore,
 {
     /// The same stores behind their ports, as handlers use them.
     pub fn stores(&self) -> Stores {
@@ -61,6 +65,7 @@ where
             staging: self.staging.clone(),
             invites: self.invites.clone(),
             shares: self.shares.clone(),
+            activity: self.activity.clone(),
         }
     }
 }
@@ -74,4 +79,5 @@ pub struct Stores {
     pub staging: Arc<dyn UploadStaging>,
     pub invites: Arc<dyn InviteStore>,
     pub shares: Arc<dyn ShareStore>,
+    pub activity: Arc<dyn ActivityStore>,
 }

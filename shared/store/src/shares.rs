@@ -77,6 +77,16 @@ pub trait ShareStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<Option<ShareRecord>, StoreError>;
 
+    /// Gives back one count taken by [`ShareStore::count_download`] whose link was then not
+    /// handed out (its receipt could not be stored). Never below zero; a missing share is
+    /// not an error.
+    async fn return_download(
+        &self,
+        owner: &Username,
+        file: &FileName,
+        client: &Username,
+    ) -> Result<(), StoreError>;
+
     /// Deletes every share of a file (it was deleted).
     async fn delete_file_shares(&self, owner: &Username, file: &FileName)
     -> Result<(), StoreError>;

@@ -34,6 +34,7 @@ fn fresh_names() -> AwsNames {
         invites_table: unique_name("invites"),
         files_table: unique_name("file-index"),
         shares_table: unique_name("shares"),
+        activity_table: unique_name("activity"),
         bucket: unique_name("files"),
     }
 }
@@ -64,9 +65,11 @@ async fn bootstrap_creates_what_is_missing_and_then_nothing() {
             format!("table {}", names.sessions_table),
             format!("table {}", names.files_table),
             format!("table {}", names.shares_table),
+            format!("table {}", names.activity_table),
             format!("table {}", names.invites_table),
             format!("TTL on {}.expires_at", names.sessions_table),
             format!("TTL on {}.expires_at", names.invites_table),
+            format!("TTL on {}.expires_at", names.activity_table),
             format!("bucket {}", names.bucket),
         ]
     );

@@ -24,6 +24,7 @@ fn names() -> AwsNames {
         invites_table: unique_name("invites"),
         files_table: unique_name("file-index"),
         shares_table: unique_name("shares"),
+        activity_table: unique_name("activity"),
         bucket: unique_name("files"),
     }
 }
@@ -156,6 +157,7 @@ async fn presigning_needs_no_network() {
         invites_table: "invites".into(),
         files_table: "files".into(),
         shares_table: "shares".into(),
+        activity_table: "activity".into(),
         bucket: "ezshare-files".into(),
     };
     let stores = AwsBackend::new(&config, names).stores();

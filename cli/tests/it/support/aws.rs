@@ -46,6 +46,7 @@ impl AwsStack {
                 invites_table: unique_name("invites"),
                 files_table: unique_name("file-index"),
                 shares_table: unique_name("shares"),
+                activity_table: unique_name("activity"),
                 bucket: unique_name("files"),
             },
         }
@@ -64,6 +65,7 @@ impl AwsStack {
             ("INVITES_TABLE", self.names.invites_table.clone()),
             ("FILES_TABLE", self.names.files_table.clone()),
             ("SHARES_TABLE", self.names.shares_table.clone()),
+            ("ACTIVITY_TABLE", self.names.activity_table.clone()),
             ("FILES_BUCKET", self.names.bucket.clone()),
             ("JWT_SECRET", JWT_SECRET.to_owned()),
         ]

@@ -7,7 +7,7 @@ use serde_norway::Value;
 use super::read::*;
 use super::settings::settings_variables;
 use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType};
-use ezshare_store::aws::schema::{bucket, files, invites, sessions, shares, users};
+use ezshare_store::aws::schema::{activity, bucket, files, invites, sessions, shares, users};
 use ezshare_store::aws::{AwsNames, bootstrap};
 
 /// (attribute, key type) in template order.
@@ -215,12 +215,24 @@ fn tables_match_the_store_schema() {
             shares::PARTITION_KEY
         )])
     );
+    assert_eq!(
+        key_schema(&names.activity_table),
+        [
+            pair(activity::PARTITION_KEY, "HASH"),
+            pair(activity::SORT_KEY, "RANGE")
+        ]
+    );
+    assert_eq!(
+        ttl_attribute(&names.activity_table).as_deref(),
+        Some(activity::TTL_ATTRIBUTE)
+    );
     for table in [
         &names.users_table,
         &names.sessions_table,
         &names.invites_table,
         &names.files_table,
         &names.shares_table,
+        &names.activity_table,
     ] {
         let p = at(resource(table), &["Properties"]).unwrap();
         assert_eq!(
@@ -319,6 +331,7 @@ async fn bootstrap_creates_the_templates_tables() {
         invites_table: unique_name("tpl-invites"),
         files_table: unique_name("tpl-file-index"),
         shares_table: unique_name("tpl-shares"),
+        activity_table: unique_name("tpl-activity"),
         bucket: unique_name("tpl-files"),
     };
     bootstrap(&config, &aws).await.expect("bootstrap on moto");
@@ -330,6 +343,7 @@ async fn bootstrap_creates_the_templates_tables() {
         (&aws.invites_table, &names.invites_table),
         (&aws.files_table, &names.files_table),
         (&aws.shares_table, &names.shares_table),
+        (&aws.activity_table, &names.activity_table),
     ] {
         let table = dynamodb
             .describe_table()

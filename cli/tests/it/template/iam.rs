@@ -48,6 +48,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("s3:PutObject", FILE_OBJECTS),
             ("s3:DeleteObject", FILE_OBJECTS),
             ("dynamodb:UpdateItem", FILES),
+            // The activity log (PutItem per event).
+            ("dynamodb:PutItem", ACTIVITY),
         ],
     ),
     // authenticate, existing_ops_user, list_files (one Query of the owner's partition).
@@ -77,6 +79,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("s3:GetObject", FILE_OBJECTS),
             // A private file: the share counts the link (conditional UpdateItem).
             ("dynamodb:UpdateItem", SHARES),
+            // The activity log (PutItem per event).
+            ("dynamodb:PutItem", ACTIVITY),
         ],
     ),
     // authenticate, list_files of the caller.
@@ -99,6 +103,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             // delete_file_shares: Query the file's shares, DeleteItem each.
             ("dynamodb:Query", SHARES),
             ("dynamodb:DeleteItem", SHARES),
+            // The activity log (PutItem per event).
+            ("dynamodb:PutItem", ACTIVITY),
         ],
     ),
     // authenticate, presign_upload: signs a PutObject URL (no call), which carries this right.
@@ -127,6 +133,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("s3:DeleteObject", FILE_OBJECTS),
             ("dynamodb:UpdateItem", FILES),
             ("s3:ListBucket", BUCKET),
+            // The activity log (PutItem per event).
+            ("dynamodb:PutItem", ACTIVITY),
         ],
     ),
     // authenticate, create_invite (PutItem with a condition).
@@ -152,6 +160,17 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("dynamodb:PutItem", SHARES),
             ("dynamodb:DeleteItem", SHARES),
             ("dynamodb:Query", SHARES),
+            // The activity log (PutItem per event).
+            ("dynamodb:PutItem", ACTIVITY),
+        ],
+    ),
+    // authenticate, list_activity (one Query of the caller's partition).
+    (
+        "activity",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("dynamodb:Query", ACTIVITY),
         ],
     ),
 ];

@@ -16,6 +16,7 @@ pub(crate) const INVITES: &str = "invites table";
 pub(crate) const FILES: &str = "files table";
 pub(crate) const FILES_BY_VISIBILITY: &str = "files table index by-visibility";
 pub(crate) const SHARES: &str = "shares table";
+pub(crate) const ACTIVITY: &str = "activity table";
 pub(crate) const SHARES_BY_CLIENT: &str = "shares table index by-client";
 pub(crate) const SECRET: &str = "jwt secret";
 pub(crate) const BUCKET: &str = "bucket";
@@ -302,6 +303,7 @@ pub(crate) struct DataNames {
     pub(crate) invites_table: String,
     pub(crate) files_table: String,
     pub(crate) shares_table: String,
+    pub(crate) activity_table: String,
     pub(crate) bucket: String,
     pub(crate) secret: String,
 }
@@ -336,6 +338,7 @@ impl DataNames {
             invites_table: one("INVITES_TABLE", "AWS::DynamoDB::Table"),
             files_table: one("FILES_TABLE", "AWS::DynamoDB::Table"),
             shares_table: one("SHARES_TABLE", "AWS::DynamoDB::Table"),
+            activity_table: one("ACTIVITY_TABLE", "AWS::DynamoDB::Table"),
             bucket: one("FILES_BUCKET", "AWS::S3::Bucket"),
             secret: one("JWT_SECRET_ARN", "AWS::SecretsManager::Secret"),
         }
@@ -361,6 +364,9 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
         }
         if res == names.shares_table {
             return SHARES.into();
+        }
+        if res == names.activity_table {
+            return ACTIVITY.into();
         }
         if res == names.bucket {
             return BUCKET.into();

@@ -11,14 +11,14 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::errors::{status_of, store_error};
-use super::schema::{files, invites, sessions, shares, users};
+use super::schema::{activity, files, invites, sessions, shares, users};
 use super::{AwsNames, dynamodb_client, s3_client};
 use crate::StoreError;
 
 /// How long a new table may take to become ACTIVE (seconds on AWS, at once on moto).
 const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Creates the users, sessions, files, shares and invites tables (on-demand billing, with TTL on the
+/// Creates the users, sessions, files, shares, activity and invites tables (on-demand billing, with TTL on the
 /// sessions' and invites' `expires_at`) and the bucket, each only if missing. Returns what it created, one line each
 /// ("table NAME", "TTL on TABLE.ATTRIBUTE", "bucket NAME"): nothing on a complete setup.
 pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<String>, StoreError> {
@@ -59,6 +59,13 @@ pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<Strin
     if create_table(&dynamodb, &names.shares_table, &shares_keys, &[by_client]).await? {
         done.push(format!("table {}", names.shares_table));
     }
+    let activity_keys = [
+        (activity::PARTITION_KEY, KeyType::Hash),
+        (activity::SORT_KEY, KeyType::Range),
+    ];
+    if create_table(&dynamodb, &names.activity_table, &activity_keys, &[]).await? {
+        done.push(format!("table {}", names.activity_table));
+    }
     let invites_keys = [(invites::PARTITION_KEY, KeyType::Hash)];
     if create_table(&dynamodb, &names.invites_table, &invites_keys, &[]).await? {
         done.push(format!("table {}", names.invites_table));
@@ -66,6 +73,7 @@ pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<Strin
     for (table, attribute) in [
         (&names.sessions_table, sessions::TTL_ATTRIBUTE),
         (&names.invites_table, invites::TTL_ATTRIBUTE),
+        (&names.activity_table, activity::TTL_ATTRIBUTE),
     ] {
         if enable_ttl(&dynamodb, table, attribute).await? {
             done.push(format!("TTL on {table}.{attribute}"));

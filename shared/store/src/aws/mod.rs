@@ -3,6 +3,7 @@
 //!
 //! The table and key layout is fixed in [`schema`]; [`bootstrap`] creates what is missing.
 
+mod activity;
 mod bootstrap;
 mod errors;
 mod file_index;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
 
+pub use activity::DynamoActivity;
 pub use bootstrap::bootstrap;
 pub use files::AwsFiles;
 pub use invites::DynamoInvites;
@@ -40,13 +42,21 @@ pub struct AwsNames {
     pub invites_table: String,
     pub files_table: String,
     pub shares_table: String,
+    pub activity_table: String,
     pub bucket: String,
 }
 
 /// The AWS-backed stores, sharing one DynamoDB client and one S3 client (each holds a
 /// connection pool; build the backend once per process, e.g. per Lambda cold start).
-pub type AwsBackend =
-    Backend<DynamoUsers, DynamoSessions, AwsFiles, S3Staging, DynamoInvites, DynamoShares>;
+pub type AwsBackend = Backend<
+    DynamoUsers,
+    DynamoSessions,
+    AwsFiles,
+    S3Staging,
+    DynamoInvites,
+    DynamoShares,
+    DynamoActivity,
+>;
 
 impl AwsBackend {
     /// Builds the backend from the SDK's configuration and the deployment's names.
@@ -61,6 +71,7 @@ impl AwsBackend {
                 names.users_table.clone(),
             )),
             shares: Arc::new(DynamoShares::new(dynamodb.clone(), names.shares_table)),
+            activity: Arc::new(DynamoActivity::new(dynamodb.clone(), names.activity_table)),
             users: Arc::new(DynamoUsers::new(dynamodb.clone(), names.users_table)),
             sessions: Arc::new(DynamoSessions::new(dynamodb, names.sessions_table)),
             files: Arc::new(AwsFiles::new(

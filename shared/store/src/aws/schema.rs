@@ -81,6 +81,33 @@ pub mod shares {
     pub const BY_CLIENT: &str = "by-client";
 }
 
+/// The activity table: one item per event, an OPS user's log in one partition.
+pub mod activity {
+    /// Partition key (S): the OPS user whose file it concerns.
+    pub const PARTITION_KEY: &str = "owner";
+    /// Sort key (S): the event id, which sorts like its time.
+    pub const SORT_KEY: &str = "id";
+    /// N: unix seconds.
+    pub const AT: &str = "at";
+    /// S.
+    pub const ACTION: &str = "action";
+    /// S.
+    pub const FILE: &str = "file";
+    /// S: `ops` or `client`.
+    pub const ACTOR_TYPE: &str = "actor_type";
+    /// S.
+    pub const ACTOR: &str = "actor";
+    /// S, when the event concerns a client.
+    pub const CLIENT: &str = "client";
+    /// S, when known.
+    pub const SOURCE_IP: &str = "source_ip";
+    /// S, when sent.
+    pub const USER_AGENT: &str = "user_agent";
+    /// N: unix seconds; the end of the retention (`ACTIVITY_RETENTION_DAYS`).
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
+}
+
 /// `{owner}#{name}`: the (owner, name) pair as one string that sorts like the pair.
 pub fn owner_name(owner: &ezshare_domain::Username, name: &ezshare_domain::FileName) -> String {
     format!("{owner}#{name}")

@@ -202,6 +202,37 @@ impl ShareStore for DynamoShares {
         }
     }
 
+    async fn return_download(
+        &self,
+        owner: &Username,
+        file: &FileName,
+        client: &Username,
+    ) -> Result<(), StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::PARTITION_KEY, s(&owner_name(owner, file)))
+            .key(attr::SORT_KEY, s(client.as_str()))
+            .update_expression("ADD #dl :minus_one")
+            .condition_expression("#dl > :zero")
+            .expression_attribute_names("#dl", attr::DOWNLOADS)
+            .expression_attribute_values(":minus_one", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(store_error("UpdateItem shares return", e)),
+        }
+    }
+
     async fn delete_file_shares(
         &self,
         owner: &Username,

@@ -8,10 +8,12 @@
 //! ezshare_store::conformance_tests!(fresh);
 //! ```
 
+mod activity;
 mod invites;
 mod shares;
 mod visibility;
 
+pub use activity::*;
 pub use invites::*;
 pub use shares::*;
 pub use visibility::*;
@@ -104,6 +106,8 @@ macro_rules! conformance_tests {
             share_count_download_honours_limit_and_expiry,
             share_racing_downloads_count_exactly_the_limit,
             file_list_all_clients_files_across_owners_in_order,
+            activity_is_per_owner_newest_first_and_round_trips,
+            activity_pages_and_filters,
             invite_create_then_find,
             invite_redeem_creates_the_user_and_uses_it_up,
             invite_redeem_refuses_unknown_expired_and_other_type,

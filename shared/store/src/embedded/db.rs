@@ -46,6 +46,21 @@ CREATE TABLE IF NOT EXISTS shares (
     PRIMARY KEY (owner, name, client)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS shares_by_client ON shares (client, owner, name);
+CREATE TABLE IF NOT EXISTS activity (
+    owner      TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    action     TEXT NOT NULL,
+    file       TEXT NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    client     TEXT,
+    source_ip  TEXT,
+    user_agent TEXT,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (owner, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS activity_by_expiry ON activity (expires_at);
 CREATE TABLE IF NOT EXISTS invites (
     code_hash  TEXT PRIMARY KEY NOT NULL,
     user_type  TEXT NOT NULL,

@@ -3,6 +3,7 @@
 //!
 //! Everything lives under one data directory and survives restarts.
 
+mod activity;
 mod blobs;
 mod db;
 mod files;
@@ -16,6 +17,7 @@ mod users;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use activity::EmbeddedActivity;
 pub use files::{EmbeddedFiles, OpenError, SignedDownload};
 pub use invites::EmbeddedInvites;
 pub use sessions::EmbeddedSessions;
@@ -36,6 +38,7 @@ pub type EmbeddedBackend = Backend<
     EmbeddedStaging,
     EmbeddedInvites,
     EmbeddedShares,
+    EmbeddedActivity,
 >;
 
 impl EmbeddedBackend {
@@ -65,7 +68,8 @@ impl EmbeddedBackend {
             users: Arc::new(EmbeddedUsers::new(db.clone())),
             sessions: Arc::new(EmbeddedSessions::new(db.clone())),
             invites: Arc::new(EmbeddedInvites::new(db.clone())),
-            shares: Arc::new(EmbeddedShares::new(db)),
+            shares: Arc::new(EmbeddedShares::new(db.clone())),
+            activity: Arc::new(EmbeddedActivity::new(db)),
             files: Arc::new(files),
             staging: Arc::new(staging),
         })

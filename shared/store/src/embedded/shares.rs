@@ -178,6 +178,26 @@ impl ShareStore for EmbeddedShares {
             .await
     }
 
+    async fn return_download(
+        &self,
+        owner: &Username,
+        file: &FileName,
+        client: &Username,
+    ) -> Result<(), StoreError> {
+        let keys = (owner.to_string(), file.to_string(), client.to_string());
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE shares SET downloads = downloads - 1
+                     WHERE owner = ?1 AND name = ?2 AND client = ?3 AND downloads > 0",
+                    params![keys.0, keys.1, keys.2],
+                )
+                .map(|_| ())
+                .map_err(StoreError::internal)
+            })
+            .await
+    }
+
     async fn delete_file_shares(
         &self,
         owner: &Username,
