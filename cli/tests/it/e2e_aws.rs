@@ -5,7 +5,9 @@
 use std::process::Command;
 
 use crate::support::aws::AwsStack;
-use crate::support::{Server, client, form, walk_the_invitations, walk_the_original_story};
+use crate::support::{
+    Server, client, form, walk_the_invitations, walk_the_original_story, walk_the_sharing_story,
+};
 
 /// Bytes of every value, and the sequences that trip text handling: NUL, CR LF, 0xFF.
 fn binary_sample(len: usize) -> Vec<u8> {
@@ -110,14 +112,15 @@ async fn data_and_sessions_live_in_the_stack_not_the_process() {
     assert_eq!(r.status(), 401);
 }
 
-/// By default OPS signup is by invitation: the first code comes from `ezshare invite
-/// --backend aws`, the next from the first OPS user.
+/// The defaults on DynamoDB and S3: OPS signup by invitation (the first code from `ezshare
+/// invite --backend aws`), files private until shared.
 #[tokio::test]
-async fn invite_only_ops_signup_on_dynamodb() {
+async fn invitations_and_private_sharing_on_dynamodb_and_s3() {
     let stack = AwsStack::start();
     stack.bootstrap_with_cli();
     let server = serve(&stack, &[]);
     walk_the_invitations(&server, || stack.invite_with_cli("ops")).await;
+    walk_the_sharing_story(&server, &binary_sample(20_000)).await;
     assert_eq!(stack.item_count(&stack.names.invites_table).await, 2);
 }
 

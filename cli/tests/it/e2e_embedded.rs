@@ -2,6 +2,7 @@
 
 use crate::support::{
     Server, client, form, invite_with_cli, walk_the_invitations, walk_the_original_story,
+    walk_the_sharing_story,
 };
 
 /// A PDF header (the default type policy checks it) followed by every byte value.
@@ -20,13 +21,15 @@ async fn the_original_story_works_end_to_end() {
     assert!(server.interrupt(), "Ctrl-C stops the server cleanly");
 }
 
-/// By default OPS signup is by invitation: the first code comes from `ezshare invite`, run
-/// beside the serving process on its data dir; the next from the first OPS user.
+/// The defaults, end to end: OPS signup is by invitation (the first code from `ezshare
+/// invite`, run beside the serving process on its data dir; the next from the first OPS
+/// user), and files are private until shared.
 #[tokio::test]
-async fn invite_only_ops_signup_end_to_end() {
+async fn invitations_and_private_sharing_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[], &[]);
     walk_the_invitations(&server, || invite_with_cli(dir.path(), "ops")).await;
+    walk_the_sharing_story(&server, &sample_bytes(20_000)).await;
 }
 
 #[tokio::test]

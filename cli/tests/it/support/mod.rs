@@ -279,3 +279,172 @@ pub async fn walk_the_invitations(server: &Server, mint: impl FnOnce() -> String
         assert_eq!(error_code(r.json().await.unwrap()), "invalid_invite");
     }
 }
+
+/// Logs in over HTTP; returns the bearer token.
+pub async fn login(server: &Server, kind: &str, username: &str, password: &str) -> String {
+    let r = client()
+        .post(server.url(&format!("/{kind}/login")))
+        .form(&form(&[("username", username), ("password", password)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{kind} login of {username}");
+    r.text().await.unwrap()
+}
+
+/// Private-by-default sharing over HTTP, after [`walk_the_invitations`] made the OPS user
+/// `founder`: a private upload is invisible to a client (listing and download 404); shared
+/// with `max_downloads: 2` it gives two links and then 404; another client still sees
+/// nothing; `GET /client/files` lists exactly the shared file; `/ops/activity` shows the
+/// upload, the share and both links with the client's name and source IP.
+pub async fn walk_the_sharing_story(server: &Server, file_bytes: &[u8]) {
+    let http = client();
+    let json_of = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.unwrap();
+        (status, body)
+    };
+    let ops = login(server, "ops", "founder", "ops-password-1").await;
+    for name in ["client1", "client2"] {
+        let r = http
+            .post(server.url("/client/signup"))
+            .json(&serde_json::json!({"username": name, "password": "client-password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let client1 = login(server, "client", "client1", "client-password").await;
+    let client2 = login(server, "client", "client2", "client-password").await;
+
+    let part = reqwest::multipart::Part::bytes(file_bytes.to_vec())
+        .file_name("contract.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let r = http
+        .post(server.url("/ops/upload"))
+        .bearer_auth(&ops)
+        .multipart(reqwest::multipart::Form::new().part("request_file", part))
+        .send()
+        .await
+        .unwrap();
+    let (status, uploaded) = json_of(r).await;
+    assert_eq!((status, &uploaded["visibility"]), (201, &"private".into()));
+
+    let list = |token: &str, path: &str| {
+        http.get(server.url(path))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+    let link = |token: &str| {
+        http.get(server.url("/client/files/founder/contract.pdf"))
+            .bearer_auth(token.to_owned())
+            .header("accept", "application/json")
+            .send()
+    };
+    let (status, listed) = json_of(list(&client1, "/client/files/founder").await.unwrap()).await;
+    assert_eq!(
+        (status, listed["files"].clone()),
+        (200, serde_json::json!([]))
+    );
+    assert_eq!(
+        link(&client1).await.unwrap().status(),
+        404,
+        "invisible before sharing"
+    );
+
+    let r = http
+        .put(server.url("/ops/files/contract.pdf/shares/client1"))
+        .bearer_auth(&ops)
+        .json(&serde_json::json!({"max_downloads": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let (_, mine) = json_of(list(&client1, "/client/files").await.unwrap()).await;
+    let names: Vec<(&str, &str)> = mine["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["ops_username"].as_str().unwrap(),
+                f["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [("founder", "contract.pdf")],
+        "exactly the shared file"
+    );
+    assert_eq!(mine["files"][0]["downloads_left"], 2);
+    for token in [&client2] {
+        let (_, theirs) = json_of(list(token, "/client/files").await.unwrap()).await;
+        assert_eq!(
+            theirs["files"],
+            serde_json::json!([]),
+            "another client sees nothing"
+        );
+        let (_, theirs) = json_of(list(token, "/client/files/founder").await.unwrap()).await;
+        assert_eq!(theirs["files"], serde_json::json!([]));
+        assert_eq!(link(token).await.unwrap().status(), 404);
+    }
+
+    for _ in 0..2 {
+        let (status, body) = json_of(link(&client1).await.unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        let bytes = http
+            .get(body["download_link"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(bytes == file_bytes, "the link serves the upload's bytes");
+    }
+    assert_eq!(
+        link(&client1).await.unwrap().status(),
+        404,
+        "the third is refused"
+    );
+
+    let r = http
+        .get(server.url("/ops/activity"))
+        .bearer_auth(&ops)
+        .send()
+        .await
+        .unwrap();
+    let (status, log) = json_of(r).await;
+    assert_eq!(status, 200);
+    let events: Vec<(String, String, String)> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or("-").to_owned();
+            (text("action"), text("client"), text("source_ip"))
+        })
+        .collect();
+    let local = "127.0.0.1".to_owned();
+    assert_eq!(
+        events,
+        [
+            (
+                "download_link_issued".into(),
+                "client1".into(),
+                local.clone()
+            ),
+            (
+                "download_link_issued".into(),
+                "client1".into(),
+                local.clone()
+            ),
+            ("shared".into(), "client1".into(), local.clone()),
+            ("uploaded".into(), "-".into(), local),
+        ],
+        "newest first"
+    );
+}
