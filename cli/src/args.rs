@@ -19,9 +19,23 @@ pub enum Command {
     /// the standard AWS environment (`AWS_ENDPOINT_URL` for an emulator). Needs the `aws`
     /// feature.
     Bootstrap,
+    /// Bring existing data up to the current layout. Embedded: the data dir's schema (which
+    /// `serve` also does at start). AWS: index the objects stored before the files table
+    /// (`files/{user}/{name}`) where they are, visible to all clients as they were.
+    Migrate(MigrateArgs),
     /// Print a new single-use invite code, written straight into the store: how the first
     /// OPS account is made. Works while `serve` runs on the same data dir.
     Invite(InviteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// The embedded backend's data dir (as `serve --data-dir`).
+    #[arg(long, default_value = "./.ezshare")]
+    pub data_dir: PathBuf,
+    /// `aws`: the bucket and files table named by the environment (needs the `aws` feature).
+    #[arg(long, value_enum, default_value_t = Backend::Embedded)]
+    pub backend: Backend,
 }
 
 #[derive(Debug, clap::Args)]

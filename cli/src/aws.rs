@@ -38,3 +38,22 @@ pub async fn invites() -> Result<Box<dyn ezshare_store::InviteStore>, CliError> 
         &config.names,
     )))
 }
+
+/// Indexes the objects stored before the files table, where they are.
+pub async fn migrate() -> Result<(), CliError> {
+    let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::None)?;
+    let sdk = aws_config::load_from_env().await;
+    let done = ezshare_store::aws::index_legacy_objects(&sdk, &config.names).await?;
+    for (owner, name) in &done.indexed {
+        println!("indexed {owner}/{name}");
+    }
+    for key in &done.skipped {
+        println!("left alone {key} (no valid user and file name, or a newer file has it)");
+    }
+    println!(
+        "{} indexed, {} left alone",
+        done.indexed.len(),
+        done.skipped.len()
+    );
+    Ok(())
+}

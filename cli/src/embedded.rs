@@ -59,10 +59,11 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), CliError> {
 }
 
 /// Every hour (the first time at once), for as long as the server runs: deletes staged
-/// uploads nobody completed, activity past its retention and expired invites — what S3
-/// lifecycle rules and DynamoDB TTL do on AWS.
+/// uploads nobody completed, activity past its retention, expired invites and orphan blobs
+/// — what S3 lifecycle rules, DynamoDB TTL and the reconcile function do on AWS.
 pub fn spawn_sweeper(local: &LocalStores) {
-    let (staging, activity, invites) = (
+    let (files, staging, activity, invites) = (
+        local.files.clone(),
         local.staging.clone(),
         local.activity.clone(),
         local.invites.clone(),
@@ -78,6 +79,10 @@ pub fn spawn_sweeper(local: &LocalStores) {
             );
             report("expired activity", activity.purge_expired(now).await);
             report("expired invites", invites.purge_expired(now).await);
+            // Blobs no file points at (a write that failed between bytes and commit),
+            // older than any write still in flight.
+            let before = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+            report("orphan blobs", files.sweep_orphan_blobs(before).await);
         }
     });
 }

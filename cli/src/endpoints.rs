@@ -21,6 +21,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ezshare_activity::ENDPOINT,
 ];
 
+/// The functions that are not endpoints: scheduled jobs, deployed beside the API but never
+/// behind it (the local server does their work itself, see `embedded::spawn_sweeper`).
+/// Each has a crate under `functions/`, a function with a Schedule event in
+/// `template.yaml` and a fixture `events/<name>.json`.
+pub const JOBS: &[&str] = &["reconcile"];
+
 /// The routers of every endpoint, merged.
 pub fn routes() -> Router<AppState> {
     ENDPOINTS.iter().fold(Router::new(), |routes, endpoint| {

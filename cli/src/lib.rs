@@ -11,8 +11,8 @@ mod invite;
 mod secret;
 mod serve;
 
-pub use args::{Backend, Cli, Command, InviteArgs, ServeArgs};
-pub use endpoints::{ENDPOINTS, routes};
+pub use args::{Backend, Cli, Command, InviteArgs, MigrateArgs, ServeArgs};
+pub use endpoints::{ENDPOINTS, JOBS, routes};
 pub use error::CliError;
 
 /// Logs to stderr, one line per event; `RUST_LOG` filters (default `info`).
@@ -25,6 +25,20 @@ pub fn init_logging() {
         .try_init();
 }
 
+async fn migrate(args: MigrateArgs) -> Result<(), CliError> {
+    match args.backend {
+        Backend::Embedded => {
+            ezshare_store::embedded::migrate(&args.data_dir).await?;
+            println!("{} is up to date", args.data_dir.display());
+            Ok(())
+        }
+        #[cfg(feature = "aws")]
+        Backend::Aws => aws::migrate().await,
+        #[cfg(not(feature = "aws"))]
+        Backend::Aws => Err(CliError::AwsNotBuilt),
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve::serve(args).await,
@@ -33,5 +47,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         #[cfg(not(feature = "aws"))]
         Command::Bootstrap => Err(CliError::AwsNotBuilt),
         Command::Invite(args) => invite::invite(args).await,
+        Command::Migrate(args) => migrate(args).await,
     }
 }

@@ -154,3 +154,77 @@ fn serve_fails_at_startup_naming_a_missing_setting() {
         );
     }
 }
+
+/// Data from before the files table: objects at `files/{user}/{name}`. `ezshare migrate
+/// --backend aws` indexes them where they are; clients see them as before (all clients).
+#[tokio::test]
+async fn migrate_indexes_a_bucket_from_before_the_files_table() {
+    let stack = AwsStack::start();
+    stack.bootstrap_with_cli();
+    let legacy = b"%PDF-1.4 from the first version".to_vec();
+    crate::support::aws::s3_client(&stack.sdk().await)
+        .put_object()
+        .bucket(&stack.names.bucket)
+        .key("files/oldops/annual report.pdf")
+        .content_type("application/pdf")
+        .body(legacy.clone().into())
+        .send()
+        .await
+        .unwrap();
+    let server = serve(&stack, &[("OPS_SIGNUP", "open")]);
+    let http = client();
+    for kind in ["ops", "client"] {
+        let name = if kind == "ops" { "oldops" } else { "oldclient" };
+        let r = http
+            .post(server.url(&format!("/{kind}/signup")))
+            .form(&form(&[("username", name), ("password", "password-123")]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let token = crate::support::login(&server, "client", "oldclient", "password-123").await;
+    let listed = || {
+        http.get(server.url("/client/files/oldops"))
+            .bearer_auth(&token)
+            .send()
+    };
+    let before: serde_json::Value = listed().await.unwrap().json().await.unwrap();
+    assert_eq!(before["files"], serde_json::json!([]), "not indexed yet");
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+    cmd.args(["migrate", "--backend", "aws"]);
+    stack.configure(&mut cmd);
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("indexed oldops/annual report.pdf"),
+        "{stdout}"
+    );
+
+    let after: serde_json::Value = listed().await.unwrap().json().await.unwrap();
+    assert_eq!(after["files"][0]["name"], "annual report.pdf");
+    assert_eq!(after["files"][0]["visibility"], "all_clients");
+    let r = http
+        .get(server.url("/client/files/oldops/annual%20report.pdf"))
+        .bearer_auth(&token)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let link: serde_json::Value = r.json().await.unwrap();
+    let bytes = http
+        .get(link["download_link"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(bytes == legacy, "the old object serves its bytes");
+}

@@ -50,9 +50,16 @@ fn check_crates(problems: &mut Vec<String>) {
             ));
         }
     }
+    for job in ezshare::JOBS {
+        if !dirs.contains(*job) {
+            problems.push(format!(
+                "job {job} is in JOBS, but functions/{job}/ does not exist"
+            ));
+        }
+    }
     let table: BTreeSet<&str> = ezshare::ENDPOINTS.iter().map(|e| e.name).collect();
     for dir in &dirs {
-        if !table.contains(dir.as_str()) {
+        if !table.contains(dir.as_str()) && !ezshare::JOBS.contains(&dir.as_str()) {
             problems.push(format!(
                 "functions/{dir} is not in the endpoint table: add `ezshare_{}::ENDPOINT` to \
                  ENDPOINTS in cli/src/endpoints.rs and its dependency line to cli/Cargo.toml",
@@ -117,9 +124,19 @@ fn check_template(problems: &mut Vec<String>) {
             ));
         }
     }
+    for job in ezshare::JOBS {
+        let deployed: Vec<&Function> = functions.iter().filter(|f| f.binary() == *job).collect();
+        match deployed.as_slice() {
+            [f] if f.routes().is_empty() && f.has_event_of_type("Schedule") => {}
+            _ => problems.push(format!(
+                "template.yaml needs exactly one function for job {job}: Binary: {job}, a \
+                 Schedule event and no HttpApi event"
+            )),
+        }
+    }
     let table: BTreeSet<&str> = ezshare::ENDPOINTS.iter().map(|e| e.name).collect();
     for f in &functions {
-        if !table.contains(f.binary()) {
+        if !table.contains(f.binary()) && !ezshare::JOBS.contains(&f.binary()) {
             problems.push(format!(
                 "template.yaml: function {} builds {}, which is not in the endpoint table \
                  (cli/src/endpoints.rs)",
@@ -155,9 +172,18 @@ fn check_events(problems: &mut Vec<String>) {
             ));
         }
     }
+    for job in ezshare::JOBS {
+        let is_scheduled =
+            fixtures.contains(*job) && Event::load(job).json["detail-type"] == "Scheduled Event";
+        if !is_scheduled {
+            problems.push(format!(
+                "events/{job}.json must be the EventBridge scheduled event that runs job {job}"
+            ));
+        }
+    }
     let table: BTreeSet<&str> = ezshare::ENDPOINTS.iter().map(|e| e.name).collect();
     for fixture in &fixtures {
-        if !table.contains(fixture.as_str()) {
+        if !table.contains(fixture.as_str()) && !ezshare::JOBS.contains(&fixture.as_str()) {
             problems.push(format!(
                 "events/{fixture}.json belongs to no endpoint of the table: remove it, or add \
                  the endpoint"

@@ -5,7 +5,8 @@
 mod config;
 mod secret;
 
-use ezshare_api::{AppState, ConfigError, Endpoint, Secrets};
+pub use ezshare_api::Secrets;
+use ezshare_api::{AppState, ConfigError, Endpoint};
 use ezshare_store::aws::AwsBackend;
 
 pub use config::{AwsConfig, SecretSource, variables};
@@ -66,7 +67,7 @@ pub async fn run(endpoint: Endpoint) -> Result<(), Error> {
 
 /// Structured JSON logs, one object per line, as CloudWatch Logs Insights likes them. The
 /// platform stamps each line, so no timestamp of our own.
-fn init_json_logs() {
+pub fn init_json_logs() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()

@@ -53,3 +53,44 @@ async fn fresh() -> Harness {
 }
 
 ezshare_store::conformance_tests!(fresh);
+
+/// A data dir from before visibility existed (its files table has no such column) migrates
+/// itself when opened: its files stay visible to every client, as they were.
+#[tokio::test]
+async fn an_old_data_dir_migrates_itself_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("ezshare.sqlite3")).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE files (
+                owner TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
+                content_type TEXT NOT NULL, uploaded_at INTEGER NOT NULL, blob TEXT NOT NULL,
+                PRIMARY KEY (owner, name)) WITHOUT ROWID;
+             INSERT INTO files VALUES ('opsy', 'old.pdf', 4, 'application/pdf', 1700000000, 'b1');",
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("blobs")).unwrap();
+    std::fs::write(dir.path().join("blobs").join("b1"), b"%PDF").unwrap();
+    let backend = EmbeddedBackend::open(
+        dir.path(),
+        "http://127.0.0.1:9",
+        UrlSigner::derive_from(b"migration"),
+    )
+    .await
+    .unwrap();
+    let owner = ezshare_domain::Username::parse("opsy").unwrap();
+    let name = ezshare_domain::FileName::parse("old.pdf").unwrap();
+    use ezshare_store::FileStore;
+    let file = backend
+        .files
+        .head_file(&owner, &name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(file.visibility, ezshare_domain::Visibility::AllClients);
+    assert_eq!(file.size, 4);
+    // And opening it again changes nothing.
+    drop(backend);
+    ezshare_store::embedded::migrate(dir.path()).await.unwrap();
+}

@@ -108,7 +108,7 @@ fn every_variable_the_wiring_reads_is_set_and_no_other() {
     let settings = settings_variables();
     for f in Function::all() {
         let env = f.environment();
-        let no_tokens = f.endpoint().secrets == ezshare_api::Secrets::None;
+        let no_tokens = f.secrets() == ezshare_api::Secrets::None;
         for var in ezshare_lambda::variables() {
             let wanted = match var {
                 // The key itself: local runs only.

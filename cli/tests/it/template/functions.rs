@@ -33,11 +33,11 @@ fn each_function_builds_the_one_binary_of_an_endpoint_crate() {
             );
         }
         let binary = f.binary();
-        let endpoint = f.endpoint();
         let package = metadata.owner_of_bin(binary);
         let name = package["name"].as_str().unwrap();
         assert_eq!(
-            name, endpoint.package,
+            name,
+            f.package(),
             "{}: binary {binary} is built by {name}, not by the endpoint's crate",
             f.id
         );
@@ -62,8 +62,19 @@ fn each_function_builds_the_one_binary_of_an_endpoint_crate() {
         }
         assert!(built.insert(name), "two functions build {name}");
     }
-    let all: BTreeSet<&str> = ezshare::ENDPOINTS.iter().map(|e| e.package).collect();
-    assert_eq!(built, all, "every endpoint crate is deployed as a function");
+    let jobs: Vec<String> = ezshare::JOBS
+        .iter()
+        .map(|j| format!("ezshare-{j}"))
+        .collect();
+    let all: BTreeSet<&str> = ezshare::ENDPOINTS
+        .iter()
+        .map(|e| e.package)
+        .chain(jobs.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        built, all,
+        "every endpoint and job crate is deployed as a function"
+    );
 }
 
 #[test]

@@ -193,6 +193,17 @@ impl Function {
     }
 
     /// Its HttpApi events as (METHOD, path), checking each event's API and payload format.
+    /// Whether one of its events is of this type (`HttpApi`, `Schedule`).
+    pub(crate) fn has_event_of_type(&self, kind: &str) -> bool {
+        at(self.resource, &["Properties", "Events"])
+            .and_then(|e| e.as_mapping())
+            .is_some_and(|events| {
+                events
+                    .values()
+                    .any(|e| at(e, &["Type"]).and_then(string) == Some(kind))
+            })
+    }
+
     pub(crate) fn routes(&self) -> Vec<(String, String)> {
         let Some(events) = at(self.resource, &["Properties", "Events"]) else {
             return vec![];
@@ -201,10 +212,14 @@ impl Function {
         for (name, event) in events.as_mapping().expect("Events is a mapping") {
             let name = name.as_str().unwrap_or("?");
             let kind = at(event, &["Type"]).and_then(string);
+            // A scheduled job's trigger is no route.
+            if kind == Some("Schedule") {
+                continue;
+            }
             assert_eq!(
                 kind,
                 Some("HttpApi"),
-                "{}.{name}: every event is an HttpApi event",
+                "{}.{name}: every event is an HttpApi or a Schedule event",
                 self.id
             );
             let props = at(event, &["Properties"]).expect("event Properties");
@@ -286,13 +301,30 @@ impl Function {
         grants
     }
 
-    /// The endpoint whose binary it runs, from the endpoint table.
-    pub(crate) fn endpoint(&self) -> &'static ezshare_api::Endpoint {
+    /// The endpoint whose binary it runs, from the endpoint table; `None` for a job.
+    pub(crate) fn endpoint(&self) -> Option<&'static ezshare_api::Endpoint> {
         let binary = self.binary();
-        ezshare::ENDPOINTS
-            .iter()
-            .find(|e| e.name == binary)
-            .unwrap_or_else(|| panic!("{}: binary {binary} is not in ezshare::ENDPOINTS", self.id))
+        let endpoint = ezshare::ENDPOINTS.iter().find(|e| e.name == binary);
+        assert!(
+            endpoint.is_some() || ezshare::JOBS.contains(&binary),
+            "{}: binary {binary} is in neither ezshare::ENDPOINTS nor ezshare::JOBS",
+            self.id
+        );
+        endpoint
+    }
+
+    /// The secrets its binary reads at cold start (a job reads none).
+    pub(crate) fn secrets(&self) -> ezshare_api::Secrets {
+        self.endpoint()
+            .map_or(ezshare_api::Secrets::None, |e| e.secrets)
+    }
+
+    /// The Cargo package that builds its binary.
+    pub(crate) fn package(&self) -> String {
+        match self.endpoint() {
+            Some(e) => e.package.to_owned(),
+            None => format!("ezshare-{}", self.binary()),
+        }
     }
 }
 

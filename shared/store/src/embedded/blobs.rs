@@ -116,15 +116,27 @@ impl Blobs {
         }
     }
 
-    /// Removes every blob (and half-written `.tmp`) not in `referenced`; returns how many.
-    pub async fn sweep(&self, referenced: &HashSet<String>) -> Result<usize, StoreError> {
+    /// Removes every blob (and half-written `.tmp`) not in `referenced` and last modified
+    /// before `older_than` (a younger one may belong to a write about to commit); returns how
+    /// many.
+    pub async fn sweep(
+        &self,
+        referenced: &HashSet<String>,
+        older_than: std::time::SystemTime,
+    ) -> Result<usize, StoreError> {
         let mut removed = 0;
         let mut dir = tokio::fs::read_dir(&self.dir)
             .await
             .map_err(StoreError::internal)?;
         while let Some(entry) = dir.next_entry().await.map_err(StoreError::internal)? {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !referenced.contains(&name) && entry.file_type().await.is_ok_and(|t| t.is_file()) {
+            let old_enough = entry
+                .metadata()
+                .await
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at < older_than);
+            let is_file = entry.file_type().await.is_ok_and(|t| t.is_file());
+            if !referenced.contains(&name) && is_file && old_enough {
                 self.remove(&name).await;
                 removed += 1;
             }

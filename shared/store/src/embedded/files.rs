@@ -53,8 +53,13 @@ impl EmbeddedFiles {
         }
     }
 
-    /// Removes blobs no file row refers to (left by a crash between write and commit).
-    pub async fn sweep_orphan_blobs(&self) -> Result<usize, StoreError> {
+    /// Removes blobs no file row refers to (left by a crash between write and commit) and
+    /// older than `older_than`: at start everything (nothing is being written), while serving
+    /// only what is older than any write in flight.
+    pub async fn sweep_orphan_blobs(
+        &self,
+        older_than: std::time::SystemTime,
+    ) -> Result<usize, StoreError> {
         let referenced: HashSet<String> = self.db.read(|conn| {
             let mut stmt = conn
                 .prepare("SELECT blob FROM files")
@@ -64,7 +69,7 @@ impl EmbeddedFiles {
                 .map_err(StoreError::internal)?;
             rows.collect::<Result<_, _>>().map_err(StoreError::internal)
         })?;
-        self.blobs.sweep(&referenced).await
+        self.blobs.sweep(&referenced, older_than).await
     }
 
     /// Checks a signed download link and finds the file's bytes.

@@ -62,7 +62,10 @@ impl EmbeddedBackend {
         let public_url = public_url.trim_end_matches('/');
         let blobs = Arc::new(Blobs::new(blob_dir));
         let files = EmbeddedFiles::new(db.clone(), blobs.clone(), public_url, signer.clone());
-        files.sweep_orphan_blobs().await?;
+        // Nothing is being written yet: every unreferenced blob is an orphan. (A future
+        // timestamp: a blob written this very second counts too.)
+        let all = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        files.sweep_orphan_blobs(all).await?;
         let staging = EmbeddedStaging::new(db.clone(), staging_dir, blobs, public_url, signer);
         Ok(Self {
             users: Arc::new(EmbeddedUsers::new(db.clone())),
@@ -78,6 +81,12 @@ impl EmbeddedBackend {
 
 fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("ezshare.sqlite3")
+}
+
+/// Brings a data dir made by an earlier version up to the current schema (what opening it
+/// does anyway), without touching its files.
+pub async fn migrate(data_dir: &Path) -> Result<(), StoreError> {
+    Db::open(database_path(data_dir)).await.map(drop)
 }
 
 impl EmbeddedInvites {
