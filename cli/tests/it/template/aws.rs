@@ -438,3 +438,24 @@ async fn bootstrap_creates_the_templates_tables() {
         assert_eq!(ttl, ttl_attribute(logical), "{real} TTL");
     }
 }
+
+/// `S3AccessLogging` (off by default): the files bucket logs into a conditional logs bucket
+/// that only the S3 logging service may write, for this bucket.
+#[test]
+fn s3_access_logging_is_an_opt_in_parameter() {
+    assert_eq!(parameter_default("S3AccessLogging").as_str(), Some("false"));
+    let names = DataNames::from_template();
+    let logging = at(resource(&names.bucket), &["Properties", "LoggingConfiguration"])
+        .expect("LoggingConfiguration");
+    let text = serde_norway::to_string(logging).unwrap();
+    assert!(text.contains("HasS3AccessLogging") && text.contains("AccessLogsBucket"), "{text}");
+    for logical in ["AccessLogsBucket", "AccessLogsBucketPolicy"] {
+        assert_eq!(
+            at(resource(logical), &["Condition"]).and_then(string),
+            Some("HasS3AccessLogging"),
+            "{logical} exists only when asked for"
+        );
+    }
+    let policy = serde_norway::to_string(resource("AccessLogsBucketPolicy")).unwrap();
+    assert!(policy.contains("logging.s3.amazonaws.com") && policy.contains("aws:SourceArn"));
+}
