@@ -445,10 +445,16 @@ async fn bootstrap_creates_the_templates_tables() {
 fn s3_access_logging_is_an_opt_in_parameter() {
     assert_eq!(parameter_default("S3AccessLogging").as_str(), Some("false"));
     let names = DataNames::from_template();
-    let logging = at(resource(&names.bucket), &["Properties", "LoggingConfiguration"])
-        .expect("LoggingConfiguration");
+    let logging = at(
+        resource(&names.bucket),
+        &["Properties", "LoggingConfiguration"],
+    )
+    .expect("LoggingConfiguration");
     let text = serde_norway::to_string(logging).unwrap();
-    assert!(text.contains("HasS3AccessLogging") && text.contains("AccessLogsBucket"), "{text}");
+    assert!(
+        text.contains("HasS3AccessLogging") && text.contains("AccessLogsBucket"),
+        "{text}"
+    );
     for logical in ["AccessLogsBucket", "AccessLogsBucketPolicy"] {
         assert_eq!(
             at(resource(logical), &["Condition"]).and_then(string),

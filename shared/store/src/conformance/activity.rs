@@ -127,3 +127,28 @@ pub async fn activity_pages_and_filters(h: &Harness) {
         .await;
     assert!(matches!(got, Err(StoreError::InvalidCursor)), "{got:?}");
 }
+
+/// Many events at once (download links under load): every one is stored, each exactly once.
+pub async fn activity_concurrent_records_are_all_kept(h: &Harness) {
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let activity = h.stores.activity.clone();
+            tokio::spawn(async move {
+                let e = event("opsy", "hot.pdf", ActivityAction::DownloadLinkIssued, i);
+                activity.record(&e, far_future()).await.map(|()| e.id)
+            })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        ids.insert(t.await.unwrap().unwrap());
+    }
+    let listed = all_pages(h, "opsy", &ActivityFilter::default(), "1000").await;
+    assert_eq!(listed.len(), 100);
+    assert_eq!(
+        listed
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        ids
+    );
+}

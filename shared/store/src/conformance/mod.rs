@@ -108,6 +108,7 @@ macro_rules! conformance_tests {
             file_list_all_clients_files_across_owners_in_order,
             activity_is_per_owner_newest_first_and_round_trips,
             activity_pages_and_filters,
+            activity_concurrent_records_are_all_kept,
             invite_create_then_find,
             invite_redeem_creates_the_user_and_uses_it_up,
             invite_redeem_refuses_unknown_expired_and_other_type,

@@ -2,17 +2,40 @@ use async_trait::async_trait;
 use ezshare_domain::{ActivityAction, Cursor, FileName, PageLimit, UserType, Username};
 use rusqlite::params;
 use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
 
 use super::db::{Db, from_unix, parse_stored, to_unix};
 use crate::{ActivityEvent, ActivityFilter, ActivityPage, ActivityStore, StoreError, cursor};
 
+/// The activity log in SQLite. Events are written by a thread of their own in group
+/// commits: whatever has queued up while the previous transaction committed goes into the
+/// next one (up to [`MAX_BATCH`]), and each caller is answered once its event is committed.
+/// A download link costs one receipt, so under load this turns a commit per link into one
+/// per batch, without ever answering before the receipt is stored.
 pub struct EmbeddedActivity {
     db: Db,
+    queue: mpsc::Sender<Pending>,
+}
+
+/// The most events one transaction takes.
+const MAX_BATCH: usize = 256;
+
+struct Pending {
+    event: ActivityEvent,
+    expires_at: OffsetDateTime,
+    done: oneshot::Sender<Result<(), StoreError>>,
 }
 
 impl EmbeddedActivity {
     pub(crate) fn new(db: Db) -> Self {
-        Self { db }
+        let (queue, pending) = mpsc::channel(4 * MAX_BATCH);
+        let writer = db.clone();
+        // Ends when the store (the last sender) is dropped.
+        std::thread::Builder::new()
+            .name("ezshare-activity".into())
+            .spawn(move || write_batches(&writer, pending))
+            .expect("spawning the activity writer");
+        Self { db, queue }
     }
 
     /// Deletes events whose retention ended before `now`; returns how many.
@@ -67,32 +90,15 @@ impl ActivityStore for EmbeddedActivity {
         event: &ActivityEvent,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let e = event.clone();
-        self.db
-            .write(move |conn| {
-                conn.prepare_cached(
-                    "INSERT INTO activity (owner, id, at, action, file, actor_type, actor, client,
-                                           source_ip, user_agent, expires_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(StoreError::internal)?
-                .execute(params![
-                    e.owner.as_str(),
-                    e.id,
-                    to_unix(e.at),
-                    e.action.as_str(),
-                    e.file.as_str(),
-                    e.actor_type.as_str(),
-                    e.actor.as_str(),
-                    e.client.as_ref().map(Username::as_str),
-                    e.source_ip,
-                    e.user_agent,
-                    to_unix(expires_at),
-                ])
-                .map(|_| ())
-                .map_err(StoreError::internal)
-            })
-            .await
+        let (done, committed) = oneshot::channel();
+        let pending = Pending {
+            event: event.clone(),
+            expires_at,
+            done,
+        };
+        let stopped = || StoreError::Internal("the activity writer has stopped".into());
+        self.queue.send(pending).await.map_err(|_| stopped())?;
+        committed.await.map_err(|_| stopped())?
     }
 
     async fn list_activity(
@@ -158,4 +164,63 @@ impl ActivityStore for EmbeddedActivity {
             next_cursor,
         })
     }
+}
+
+/// The writer thread: one transaction per batch of whatever is queued, then every caller of
+/// the batch gets the outcome.
+fn write_batches(db: &Db, mut pending: mpsc::Receiver<Pending>) {
+    while let Some(first) = pending.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match pending.try_recv() {
+                Ok(more) => batch.push(more),
+                Err(_) => break,
+            }
+        }
+        if db.write_blocking(|conn| insert_all(conn, &batch)).is_ok() {
+            for p in batch {
+                // A caller that gave up waiting has nobody to tell.
+                let _ = p.done.send(Ok(()));
+            }
+            continue;
+        }
+        // The batch failed as a whole: each event on its own, so one cannot fail the rest.
+        for p in batch {
+            let alone = std::slice::from_ref(&p);
+            let result = db.write_blocking(|conn| insert_all(conn, alone));
+            let _ = p.done.send(result);
+        }
+    }
+}
+
+fn insert_all(conn: &mut rusqlite::Connection, batch: &[Pending]) -> Result<(), StoreError> {
+    let tx = conn.transaction().map_err(StoreError::internal)?;
+    {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO activity (owner, id, at, action, file, actor_type, actor, client,
+                                       source_ip, user_agent, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .map_err(StoreError::internal)?;
+        for p in batch {
+            let e = &p.event;
+            insert
+                .execute(params![
+                    e.owner.as_str(),
+                    e.id,
+                    to_unix(e.at),
+                    e.action.as_str(),
+                    e.file.as_str(),
+                    e.actor_type.as_str(),
+                    e.actor.as_str(),
+                    e.client.as_ref().map(Username::as_str),
+                    e.source_ip,
+                    e.user_agent,
+                    to_unix(p.expires_at),
+                ])
+                .map_err(StoreError::internal)?;
+        }
+    }
+    tx.commit().map_err(StoreError::internal)
 }

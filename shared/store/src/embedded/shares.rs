@@ -18,6 +18,19 @@ impl EmbeddedShares {
 
 const COLUMNS: &str = "owner, name, client, granted_at, expires_at, max_downloads, downloads";
 
+/// A client's shares after (owner, name), in that order (row values compare as tuples, in
+/// BINARY, i.e. UTF-8 byte, order). `?2` (the owner) is unused here: both shapes bind alike.
+const CLIENT_SHARES: &str =
+    "SELECT owner, name, client, granted_at, expires_at, max_downloads, downloads
+     FROM shares WHERE client = ?1 AND (owner, name) > (?3, ?4)
+     ORDER BY owner, name LIMIT ?5";
+
+/// The same, of one owner's files.
+const CLIENT_SHARES_OF_OWNER: &str =
+    "SELECT owner, name, client, granted_at, expires_at, max_downloads, downloads
+     FROM shares WHERE client = ?1 AND owner = ?2 AND (owner, name) > (?3, ?4)
+     ORDER BY owner, name LIMIT ?5";
+
 type Row = (String, String, String, i64, Option<i64>, Option<i64>, i64);
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
@@ -125,20 +138,19 @@ impl ShareStore for EmbeddedShares {
         let (after_owner, after_name) = after
             .map(|(o, n)| (o.as_str(), n.as_str()))
             .unwrap_or(("", ""));
+        // One statement per shape, not `(?2 IS NULL OR owner = ?2)`: SQLite re-prepares a
+        // statement whose plan depends on a bound value, on every run.
+        let (sql, owner) = match owner {
+            Some(owner) => (CLIENT_SHARES_OF_OWNER, owner.as_str()),
+            None => (CLIENT_SHARES, ""),
+        };
         self.db.read(|conn| {
-            // Row values compare as tuples, in BINARY (UTF-8 byte) order.
-            let mut stmt = conn
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM shares
-                     WHERE client = ?1 AND (?2 IS NULL OR owner = ?2) AND (owner, name) > (?3, ?4)
-                     ORDER BY owner, name LIMIT ?5"
-                ))
-                .map_err(StoreError::internal)?;
+            let mut stmt = conn.prepare_cached(sql).map_err(StoreError::internal)?;
             let rows = stmt
                 .query_map(
                     params![
                         client.as_str(),
-                        owner.map(Username::as_str),
+                        owner,
                         after_owner,
                         after_name,
                         limit as i64
