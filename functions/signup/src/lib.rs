@@ -70,15 +70,14 @@ async fn signup(
         }
         None => None,
     };
+    let invited_email = invite.as_ref().and_then(|(_, found)| found.email.clone());
     let record = UserRecord {
         user_type,
         username: account.username,
         password_hash: password::hash(account.password).await?,
         // The invite's email, when it names one: the inviter vouched for that address.
-        email: invite
-            .as_ref()
-            .and_then(|(_, found)| found.email.clone())
-            .or(account.email),
+        email_verified: invited_email.is_some(),
+        email: invited_email.or(account.email),
         name: account.name,
         created_at: now,
     };

@@ -37,6 +37,10 @@ async fn ops_signup_creates_the_user_lowercased() {
         .unwrap();
     assert!(stored.password_hash.starts_with("$argon2id$"));
     assert_eq!(stored.email.unwrap().as_str(), "a@b.co");
+    assert!(
+        !stored.email_verified,
+        "a self-declared email is not verified"
+    );
     assert_eq!(stored.name.unwrap().as_str(), "Alice A");
 }
 
@@ -353,6 +357,7 @@ async fn the_account_gets_the_email_the_invite_names() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.email.unwrap().as_str(), "named@example.com");
+    assert!(stored.email_verified, "the inviter vouched for it");
 }
 
 #[tokio::test]

@@ -12,6 +12,8 @@ pub struct UserRecord {
     /// Argon2id PHC string.
     pub password_hash: String,
     pub email: Option<Email>,
+    /// Whether `email` is known to be the user's: an invite that named it vouches for it.
+    pub email_verified: bool,
     pub name: Option<DisplayName>,
     pub created_at: OffsetDateTime,
 }

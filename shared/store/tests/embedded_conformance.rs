@@ -66,7 +66,12 @@ async fn an_old_data_dir_migrates_itself_at_start() {
                 owner TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
                 content_type TEXT NOT NULL, uploaded_at INTEGER NOT NULL, blob TEXT NOT NULL,
                 PRIMARY KEY (owner, name)) WITHOUT ROWID;
-             INSERT INTO files VALUES ('opsy', 'old.pdf', 4, 'application/pdf', 1700000000, 'b1');",
+             INSERT INTO files VALUES ('opsy', 'old.pdf', 4, 'application/pdf', 1700000000, 'b1');
+             CREATE TABLE users (
+                user_type TEXT NOT NULL, username TEXT NOT NULL, password_hash TEXT NOT NULL,
+                email TEXT, name TEXT, created_at INTEGER NOT NULL,
+                PRIMARY KEY (user_type, username)) WITHOUT ROWID;
+             INSERT INTO users VALUES ('ops', 'opsy', 'hash', 'o@example.com', NULL, 1700000000);",
         )
         .unwrap();
     }
@@ -90,6 +95,15 @@ async fn an_old_data_dir_migrates_itself_at_start() {
         .unwrap();
     assert_eq!(file.visibility, ezshare_domain::Visibility::AllClients);
     assert_eq!(file.size, 4);
+    use ezshare_store::UserStore;
+    let user = backend
+        .users
+        .find_user(ezshare_domain::UserType::Ops, &owner)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.email.unwrap().as_str(), "o@example.com");
+    assert!(!user.email_verified);
     // And opening it again changes nothing.
     drop(backend);
     ezshare_store::embedded::migrate(dir.path()).await.unwrap();

@@ -133,6 +133,7 @@ impl TestApp {
                 username: username.clone(),
                 password_hash: hash,
                 email: None,
+                email_verified: false,
                 name: None,
                 created_at: OffsetDateTime::now_utc(),
             })

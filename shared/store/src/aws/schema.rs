@@ -13,6 +13,8 @@ pub mod users {
     pub const EMAIL: &str = "email";
     /// S, absent when the user gave none.
     pub const NAME: &str = "name";
+    /// BOOL, true when an invite named the email; absent is false.
+    pub const EMAIL_VERIFIED: &str = "email_verified";
     /// N: unix seconds.
     pub const CREATED_AT: &str = "created_at";
 }

@@ -89,6 +89,12 @@ pub(crate) fn user_item(user: &UserRecord) -> Item {
     if let Some(name) = &user.name {
         item.insert(attr::NAME.to_owned(), s(name.as_str()));
     }
+    if user.email_verified {
+        item.insert(
+            attr::EMAIL_VERIFIED.to_owned(),
+            aws_sdk_dynamodb::types::AttributeValue::Bool(true),
+        );
+    }
     item
 }
 
@@ -98,6 +104,10 @@ fn to_user(user_type: UserType, username: &Username, i: &Item) -> Result<UserRec
         username: username.clone(),
         password_hash: get_s(i, attr::PASSWORD_HASH)?.to_owned(),
         email: parse_opt(i, attr::EMAIL, Email::parse)?,
+        email_verified: matches!(
+            i.get(attr::EMAIL_VERIFIED),
+            Some(aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        ),
         name: parse_opt(i, attr::NAME, DisplayName::parse)?,
         created_at: get_unix(i, attr::CREATED_AT)?,
     })

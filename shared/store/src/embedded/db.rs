@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS users (
     email         TEXT,
     name          TEXT,
     created_at    INTEGER NOT NULL,
+    email_verified INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (user_type, username)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
@@ -196,10 +197,19 @@ impl Db {
 
 /// Brings a data dir made by an earlier version up to the current schema, in place.
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
-    let has_visibility = conn
-        .prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = 'visibility'")
-        .and_then(|mut s| s.exists([]))
+    let has_column = |table: &str, column: &str| {
+        conn.prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")
+            .and_then(|mut s| s.exists([table, column]))
+            .map_err(StoreError::internal)
+    };
+    if !has_column("users", "email_verified")? {
+        conn.execute_batch(
+            "ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0",
+        )
         .map_err(StoreError::internal)?;
+        tracing::info!("migrated the users table: email_verified");
+    }
+    let has_visibility = has_column("files", "visibility")?;
     if !has_visibility {
         // Files stored before visibility existed were seen by every client: they keep that.
         conn.execute_batch(

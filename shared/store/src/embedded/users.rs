@@ -23,8 +23,9 @@ pub(crate) fn insert_user(
 ) -> Result<(), StoreError> {
     insert_unique(
         conn,
-        "INSERT INTO users (user_type, username, password_hash, email, name, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO users (user_type, username, password_hash, email, name, created_at,
+                            email_verified)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             user.user_type.as_str(),
             user.username.as_str(),
@@ -32,6 +33,7 @@ pub(crate) fn insert_user(
             user.email.as_ref().map(Email::as_str),
             user.name.as_ref().map(DisplayName::as_str),
             to_unix(user.created_at),
+            user.email_verified,
         ],
     )
 }
@@ -65,7 +67,7 @@ impl UserStore for EmbeddedUsers {
         self.db.read(move |conn| {
             let row = conn
                 .prepare_cached(
-                    "SELECT password_hash, email, name, created_at FROM users
+                    "SELECT password_hash, email, name, created_at, email_verified FROM users
                          WHERE user_type = ?1 AND username = ?2",
                 )
                 .map_err(StoreError::internal)?
@@ -75,11 +77,12 @@ impl UserStore for EmbeddedUsers {
                         r.get::<_, Option<String>>(1)?,
                         r.get::<_, Option<String>>(2)?,
                         r.get::<_, i64>(3)?,
+                        r.get::<_, bool>(4)?,
                     ))
                 })
                 .optional()
                 .map_err(StoreError::internal)?;
-            let Some((password_hash, email, name, created_at)) = row else {
+            let Some((password_hash, email, name, created_at, email_verified)) = row else {
                 return Ok(None);
             };
             Ok(Some(UserRecord {
@@ -87,6 +90,7 @@ impl UserStore for EmbeddedUsers {
                 username,
                 password_hash,
                 email: email.map(|e| parse_stored(&e, Email::parse)).transpose()?,
+                email_verified,
                 name: name
                     .map(|n| parse_stored(&n, DisplayName::parse))
                     .transpose()?,
