@@ -37,6 +37,14 @@ where
     }
 }
 
+/// A DynamoDB write whose `ConditionExpression` did not hold: the outcome the caller asked
+/// the condition to decide, not a failure.
+pub(crate) fn condition_failed<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|c| c == "ConditionalCheckFailedException")
+}
+
 /// The HTTP status of the response an error came with, if there was one.
 pub(crate) fn status_of<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
     err.raw_response().map(|r| r.status().as_u16())

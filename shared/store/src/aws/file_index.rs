@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username, Visibility};
 
-use super::errors::store_error;
+use super::errors::{condition_failed, store_error};
 use super::item::{Item, get_s, get_unix, parse, s, unix};
 use super::schema::{files as attr, owner_name};
 use crate::{FilePage, FileSummary, StoreError, StoredFile, WriteMode, cursor};
@@ -66,10 +66,7 @@ impl FileIndex {
         }
         let out = match update.send().await {
             Ok(out) => out,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Err(e) if condition_failed(&e) => {
                 return Err(StoreError::AlreadyExists);
             }
             Err(e) => return Err(store_error("UpdateItem files", e)),
@@ -132,12 +129,7 @@ impl FileIndex {
                 .attributes
                 .map(|i| to_file(name.clone(), &i))
                 .transpose(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(e) if condition_failed(&e) => Ok(None),
             Err(e) => Err(store_error("UpdateItem files visibility", e)),
         }
     }

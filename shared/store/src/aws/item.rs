@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
-use super::errors::store_error;
+use super::errors::{condition_failed, store_error};
 use crate::StoreError;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -25,12 +25,7 @@ pub(crate) async fn put_if_absent(
         .expression_attribute_names("#pk", partition_key);
     match put.send().await {
         Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Err(StoreError::AlreadyExists)
-        }
+        Err(e) if condition_failed(&e) => Err(StoreError::AlreadyExists),
         Err(e) => Err(store_error(op, e)),
     }
 }

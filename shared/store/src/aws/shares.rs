@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use ezshare_domain::{FileName, Username};
 use time::OffsetDateTime;
 
-use super::errors::store_error;
+use super::errors::{condition_failed, store_error};
 use super::item::{Item, get_unix, parse, s, unix};
 use super::schema::{owner_name, shares as attr};
 use crate::{ShareRecord, ShareStore, StoreError};
@@ -19,6 +19,15 @@ impl DynamoShares {
     pub(crate) fn new(client: Client, table: String) -> Self {
         Self { client, table }
     }
+}
+
+/// The key of one share.
+fn key(owner: &Username, file: &FileName, client: &Username) -> Item {
+    [
+        (attr::PARTITION_KEY.to_owned(), s(&owner_name(owner, file))),
+        (attr::SORT_KEY.to_owned(), s(client.as_str())),
+    ]
+    .into()
 }
 
 fn n(value: impl ToString) -> AttributeValue {
@@ -89,8 +98,7 @@ impl ShareStore for DynamoShares {
             .client
             .delete_item()
             .table_name(&self.table)
-            .key(attr::PARTITION_KEY, s(&owner_name(owner, file)))
-            .key(attr::SORT_KEY, s(client.as_str()))
+            .set_key(Some(key(owner, file, client)))
             .return_values(ReturnValue::AllOld)
             .send()
             .await
@@ -174,8 +182,7 @@ impl ShareStore for DynamoShares {
             .client
             .update_item()
             .table_name(&self.table)
-            .key(attr::PARTITION_KEY, s(&owner_name(owner, file)))
-            .key(attr::SORT_KEY, s(client.as_str()))
+            .set_key(Some(key(owner, file, client)))
             .update_expression("ADD #dl :one")
             .condition_expression(
                 "attribute_exists(#client) AND (attribute_not_exists(#exp) OR #exp > :now) \
@@ -192,12 +199,7 @@ impl ShareStore for DynamoShares {
             .await;
         match sent {
             Ok(out) => out.attributes.as_ref().map(to_share).transpose(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(e) if condition_failed(&e) => Ok(None),
             Err(e) => Err(store_error("UpdateItem shares count", e)),
         }
     }
@@ -212,8 +214,7 @@ impl ShareStore for DynamoShares {
             .client
             .update_item()
             .table_name(&self.table)
-            .key(attr::PARTITION_KEY, s(&owner_name(owner, file)))
-            .key(attr::SORT_KEY, s(client.as_str()))
+            .set_key(Some(key(owner, file, client)))
             .update_expression("ADD #dl :minus_one")
             .condition_expression("#dl > :zero")
             .expression_attribute_names("#dl", attr::DOWNLOADS)
@@ -223,12 +224,7 @@ impl ShareStore for DynamoShares {
             .await;
         match sent {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(store_error("UpdateItem shares return", e)),
         }
     }
