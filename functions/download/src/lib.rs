@@ -8,8 +8,8 @@ use ezshare_api::ClientInfo;
 use ezshare_api::activity::Entry;
 use ezshare_api::visible::{file_for_download, record_link_receipt};
 use ezshare_api::{
-    ApiError, AppState, Endpoint, Path, Route, RouterExt, Secrets, existing_ops_user, no_store,
-    wants_json,
+    ApiError, AppState, Endpoint, Path, Route, RouterExt, Secrets, ensure_ops_user, no_store,
+    ops_username, wants_json,
 };
 use ezshare_auth::extract::ClientCaller;
 use ezshare_domain::ActivityAction;
@@ -40,11 +40,20 @@ async fn download(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let name = FileName::parse(&raw_name)?;
-    let owner = existing_ops_user(&state, &raw_owner).await?;
+    let owner = ops_username(&raw_owner)?;
     // A private file the caller has no active share of is as missing as a missing one; a
     // link through a share is counted before it exists.
     let now = time::OffsetDateTime::now_utc();
-    let (file, share) = file_for_download(&state, &owner, &name, &caller.username, now).await?;
+    let found = file_for_download(&state, &owner, &name, &caller.username, now).await;
+    let (file, share) = match found {
+        Ok(found) => found,
+        Err(e) if e.code() == "file_not_found" => {
+            // Nothing found: say so about the user, if it is the user that is missing.
+            ensure_ops_user(&state, &owner).await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     // The receipt first: no link leaves without one.
     let receipt = Entry {
         action: ActivityAction::DownloadLinkIssued,

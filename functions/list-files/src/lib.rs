@@ -7,7 +7,8 @@ use axum::{Json, Router};
 use ezshare_api::listing::paging;
 use ezshare_api::visible::{VisiblePage, everything_visible, owner_page};
 use ezshare_api::{
-    ApiError, AppState, Endpoint, Path, QueryParams, Route, RouterExt, Secrets, existing_ops_user,
+    ApiError, AppState, Endpoint, Path, QueryParams, Route, RouterExt, Secrets, ensure_ops_user,
+    ops_username,
 };
 use ezshare_auth::extract::ClientCaller;
 use time::OffsetDateTime;
@@ -36,9 +37,13 @@ async fn list_files(
     query: QueryParams,
 ) -> Result<Json<VisiblePage>, ApiError> {
     let (limit, cursor) = paging(&query)?;
-    let owner = existing_ops_user(&state, &raw).await?;
+    let owner = ops_username(&raw)?;
     let now = OffsetDateTime::now_utc();
     let page = owner_page(&state, &owner, &caller.username, now, cursor, limit).await?;
+    if page.files.is_empty() {
+        // Nothing to see: an OPS user with no file for the caller, or no such user.
+        ensure_ops_user(&state, &owner).await?;
+    }
     Ok(Json(page))
 }
 

@@ -34,18 +34,31 @@ pub use query::QueryParams;
 pub use settings::{ConfigError, Settings, SignupPolicy, var};
 pub use state::AppState;
 
-/// Finds an OPS user named in a path, or answers 404 `unknown_ops_user` (also for a name
-/// that could never exist).
-pub async fn existing_ops_user(
+fn unknown_ops_user(raw: &str) -> ApiError {
+    ApiError::not_found("unknown_ops_user", format!("no OPS user named {raw}"))
+}
+
+/// The OPS username named in a path, parsed; 404 `unknown_ops_user` for a name that could
+/// never exist. Whether the user exists is asked only when a look-up finds nothing
+/// ([`ensure_ops_user`]): a found file proves its owner, and saves a read.
+pub fn ops_username(raw: &str) -> Result<ezshare_domain::Username, ApiError> {
+    ezshare_domain::Username::parse(raw).map_err(|_| unknown_ops_user(raw))
+}
+
+/// After a look-up of `owner`'s files found nothing: 404 `unknown_ops_user` if there is no
+/// such OPS user (reading the key only).
+pub async fn ensure_ops_user(
     state: &AppState,
-    raw: &str,
-) -> Result<ezshare_domain::Username, ApiError> {
-    let unknown = || ApiError::not_found("unknown_ops_user", format!("no OPS user named {raw}"));
-    let username = ezshare_domain::Username::parse(raw).map_err(|_| unknown())?;
+    owner: &ezshare_domain::Username,
+) -> Result<(), ApiError> {
     let exists = state
         .stores
         .users
-        .user_exists(ezshare_domain::UserType::Ops, &username)
+        .user_exists(ezshare_domain::UserType::Ops, owner)
         .await?;
-    if exists { Ok(username) } else { Err(unknown()) }
+    if exists {
+        Ok(())
+    } else {
+        Err(unknown_ops_user(owner.as_str()))
+    }
 }

@@ -52,7 +52,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("dynamodb:PutItem", ACTIVITY),
         ],
     ),
-    // authenticate, existing_ops_user, list_files (one Query of the owner's partition).
+    // authenticate, list_files (one Query of the owner's partition); user_exists only when
+    // nothing is visible (404 unknown_ops_user or an empty page).
     (
         "list-files",
         &[
@@ -67,8 +68,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("dynamodb:GetItem", FILES),
         ],
     ),
-    // authenticate, existing_ops_user, head_file (GetItem files), presign_download (signs a
-    // GetObject URL, which carries this right).
+    // authenticate, head_file (GetItem files; user_exists only when it finds nothing),
+    // presign_download (signs a GetObject URL, which carries this right).
     (
         "download",
         &[
