@@ -246,18 +246,7 @@ pub async fn walk_the_invitations(server: &Server, mint: impl FnOnce() -> String
     let first_code = mint();
     let r = signup("founder", Some(&first_code)).await.unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let token = http
-        .post(server.url("/ops/login"))
-        .form(&form(&[
-            ("username", "founder"),
-            ("password", "ops-password-1"),
-        ]))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let token = login(server, "ops", "founder", "ops-password-1").await;
 
     let r = http
         .post(server.url("/ops/invites"))
