@@ -27,7 +27,9 @@ import boto3
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 NAMES = {"USERS_TABLE": "bench-users", "SESSIONS_TABLE": "bench-sessions",
-         "INVITES_TABLE": "bench-invites", "FILES_BUCKET": "bench-files"}
+         "INVITES_TABLE": "bench-invites", "FILES_TABLE": "bench-file-index",
+         "SHARES_TABLE": "bench-shares", "ACTIVITY_TABLE": "bench-activity",
+         "FILES_BUCKET": "bench-files"}
 
 
 def free_port():
@@ -230,7 +232,10 @@ def main():
                                aws_access_key_id="test", aws_secret_access_key="test")
         arn = secrets.create_secret(Name="bench-jwt",
                                     SecretString=os.urandom(32).hex())["ARN"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "JWT_"))}
+        # A Lambda environment has no SSL_CERT_* (which make the functions read every file of
+        # a certificate directory); the functions find the platform's root bundle themselves.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_", "JWT_", "SSL_CERT_"))}
         env.update(NAMES)
         env.update(base)
         env.update({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",

@@ -10,7 +10,9 @@ use crate::CliError;
 pub async fn state(settings: Settings) -> Result<AppState, CliError> {
     let mut config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::JwtSecret)?;
     config.settings = settings;
-    ezshare_lambda::state_from_config(config)
+    // The whole credentials chain (profiles, SSO, ...): this runs on people's machines.
+    let sdk = ezshare_store::aws::sdk::load_from_env().await;
+    ezshare_lambda::state_from_config(config, &sdk)
         .await
         .map_err(|e| CliError::Startup(e.to_string()))
 }
@@ -18,7 +20,7 @@ pub async fn state(settings: Settings) -> Result<AppState, CliError> {
 /// Creates the tables and the bucket named by the environment, where missing.
 pub async fn bootstrap() -> Result<(), CliError> {
     let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::None)?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = ezshare_store::aws::sdk::load_from_env().await;
     let created = ezshare_store::aws::bootstrap(&sdk, &config.names).await?;
     if created.is_empty() {
         println!("nothing to do: tables and bucket exist");
@@ -32,7 +34,7 @@ pub async fn bootstrap() -> Result<(), CliError> {
 /// The invites table named by the environment.
 pub async fn invites() -> Result<Box<dyn ezshare_store::InviteStore>, CliError> {
     let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::None)?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = ezshare_store::aws::sdk::load_from_env().await;
     Ok(Box::new(ezshare_store::aws::DynamoInvites::from_config(
         &sdk,
         &config.names,
@@ -42,7 +44,7 @@ pub async fn invites() -> Result<Box<dyn ezshare_store::InviteStore>, CliError> 
 /// Indexes the objects stored before the files table, where they are.
 pub async fn migrate() -> Result<(), CliError> {
     let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::None)?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = ezshare_store::aws::sdk::load_from_env().await;
     let done = ezshare_store::aws::index_legacy_objects(&sdk, &config.names).await?;
     for (owner, name) in &done.indexed {
         println!("indexed {owner}/{name}");

@@ -17,11 +17,12 @@ pub use error::CliError;
 
 /// Logs to stderr, one line per event; `RUST_LOG` filters (default `info`).
 pub fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .finish()
+        .with(ezshare_api::log_filter())
         .try_init();
 }
 

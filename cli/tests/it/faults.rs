@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 
 use crate::support::aws::{AwsStack, JWT_SECRET};
 use aws_config::SdkConfig;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
@@ -191,9 +190,7 @@ impl HttpConnector for FaultyConnector {
 
 /// The emulator's SDK config, with every call going through `faults`.
 async fn faulty_sdk(stack: &AwsStack, faults: Arc<Faults>) -> SdkConfig {
-    let inner = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-        .build_https();
+    let inner = ezshare_store::aws::sdk::https_client();
     stack
         .sdk()
         .await

@@ -19,7 +19,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     ezshare_lambda::init_json_logs();
     let env = |k: &str| std::env::var(k).ok();
     let names = ezshare_lambda::AwsConfig::from_lookup(env, ezshare_lambda::Secrets::None)?.names;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = ezshare_store::aws::sdk::from_lambda_environment();
     lambda_runtime::run(service_fn(|_: LambdaEvent<Value>| {
         reconcile_once(&sdk, &names)
     }))

@@ -48,6 +48,8 @@ pub const REGION: &str = "us-east-1";
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .empty_test_environment()
+        // The SDK crates are built without a default client; moto speaks plain HTTP.
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(Region::new(REGION))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new(

@@ -5,6 +5,7 @@
 mod config;
 mod secret;
 
+use aws_config::SdkConfig;
 pub use ezshare_api::Secrets;
 use ezshare_api::{AppState, ConfigError, Endpoint};
 use ezshare_store::aws::AwsBackend;
@@ -32,18 +33,24 @@ impl StartupError {
     }
 }
 
-/// Builds the state from the standard AWS environment and the ezshare variables.
+/// Builds the state from a Lambda function's environment and the ezshare variables.
 pub async fn state_from_env(secrets: Secrets) -> Result<AppState, StartupError> {
-    state_from_config(AwsConfig::from_lookup(|k| std::env::var(k).ok(), secrets)?).await
+    let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), secrets)?;
+    state_from_config(config, &ezshare_store::aws::sdk::from_lambda_environment()).await
 }
 
-/// Builds the state from a configuration and the standard AWS environment (credentials,
-/// region, `AWS_ENDPOINT_URL`).
-pub async fn state_from_config(config: AwsConfig) -> Result<AppState, StartupError> {
-    let sdk = aws_config::load_from_env().await;
-    let secret = secret::load(&sdk, &config.secret).await?;
-    let backend = AwsBackend::new(&sdk, config.names.clone());
-    Ok(AppState::new(backend.stores(), &secret, config.settings))
+/// Builds the state from a configuration and an SDK configuration.
+pub async fn state_from_config(
+    config: AwsConfig,
+    sdk: &SdkConfig,
+) -> Result<AppState, StartupError> {
+    // The stores are built while the secret's read waits on the network (join! polls the
+    // read until it waits, then builds the backend): a cold start pays for the longer of the
+    // two, not their sum.
+    let (secret, backend) = tokio::join!(secret::load(sdk, &config.secret), async {
+        AwsBackend::new(sdk, config.names.clone())
+    });
+    Ok(AppState::new(backend.stores(), &secret?, config.settings))
 }
 
 /// The Lambda entry point of an endpoint: state once (reading only the secrets the endpoint
@@ -68,13 +75,14 @@ pub async fn run(endpoint: Endpoint) -> Result<(), Error> {
 /// Structured JSON logs, one object per line, as CloudWatch Logs Insights likes them. The
 /// platform stamps each line, so no timestamp of our own.
 pub fn init_json_logs() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
         .with_current_span(false)
         .with_target(false)
         .without_time()
+        .finish()
+        .with(ezshare_api::log_filter())
         .try_init();
 }

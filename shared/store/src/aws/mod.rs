@@ -13,6 +13,7 @@ mod item;
 mod maintenance;
 mod presign;
 pub mod schema;
+pub mod sdk;
 mod sessions;
 mod shares;
 mod staging;

@@ -5,7 +5,7 @@
 //! where the subject is a file name (downloads) or an upload id (uploads), and the signature
 //! is HMAC-SHA256 over purpose, owner, subject and expiry.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;

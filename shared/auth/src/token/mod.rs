@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Unauthenticated;
 
+mod hs256;
+
 /// The HMAC key tokens are signed with: at least 32 bytes, never logged.
 #[derive(Clone)]
 pub struct JwtSecret(Vec<u8>);
@@ -85,6 +87,7 @@ pub struct TokenKeys {
 
 impl TokenKeys {
     pub fn new(secret: &JwtSecret, issuer: &str) -> Self {
+        hs256::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.set_required_spec_claims(&["iss", "sub", "aud", "iat", "exp"]);
@@ -147,6 +150,7 @@ mod tests {
 
     /// Signs an arbitrary header and payload with HMAC-SHA256, like a forger with the key would.
     fn hand_signed(header: serde_json::Value, payload: serde_json::Value, key: &[u8]) -> String {
+        keys();
         let enc = EncodingKey::from_secret(key).unwrap();
         let msg = format!("{}.{}", b64(&header), b64(&payload));
         let sig = jsonwebtoken::crypto::sign(msg.as_bytes(), &enc, Algorithm::HS256).unwrap();
@@ -204,9 +208,51 @@ mod tests {
 
     #[test]
     fn other_hmac_algorithms_are_rejected_even_with_the_right_key() {
-        let enc = EncodingKey::from_secret(SECRET).unwrap();
-        let t = jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims(), &enc).unwrap();
+        use hmac::{Hmac, KeyInit, Mac};
+        let header = serde_json::json!({"alg": "HS512", "typ": "JWT"});
+        let msg = format!(
+            "{}.{}",
+            b64(&header),
+            b64(&serde_json::to_value(claims()).unwrap())
+        );
+        let mac = Hmac::<sha2::Sha512>::new_from_slice(SECRET)
+            .unwrap()
+            .chain_update(&msg);
+        let t = format!(
+            "{msg}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        );
         assert_eq!(keys().verify(&t), Err(Unauthenticated::InvalidToken));
+    }
+
+    #[test]
+    fn the_provider_signs_nothing_but_hs256() {
+        keys();
+        let enc = EncodingKey::from_secret(SECRET).unwrap();
+        for alg in [
+            Algorithm::HS384,
+            Algorithm::HS512,
+            Algorithm::RS256,
+            Algorithm::ES256,
+        ] {
+            assert!(
+                jsonwebtoken::encode(&Header::new(alg), &claims(), &enc).is_err(),
+                "{alg:?}"
+            );
+        }
+    }
+
+    /// The signature is RFC 7515's HMAC-SHA256 over `header.payload`: a token from this
+    /// provider verifies under an independent HMAC computation.
+    #[test]
+    fn signatures_are_standard_hmac_sha256() {
+        use hmac::{Hmac, KeyInit, Mac};
+        let t = keys().sign(&claims()).unwrap();
+        let (msg, sig) = t.rsplit_once('.').unwrap();
+        let mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET)
+            .unwrap()
+            .chain_update(msg);
+        assert_eq!(sig, URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
     }
 
     #[test]
