@@ -1,7 +1,8 @@
 //! The AWS SDK's configuration with the one HTTP client every ezshare binary uses: hyper 1 and
 //! rustls on ring. The SDK crates are built without their default client (rustls on aws-lc),
-//! so a configuration that skips [`https_client`] has no client at all and its first call
-//! fails: build every `SdkConfig` through [`load_from_env`] or hand it this client.
+//! so a configuration that skips this module has no client at all and its first call fails:
+//! build every `SdkConfig` with [`load_from_env`] (people's machines) or
+//! [`from_lambda_environment`] (the functions), or hand it [`https_client`].
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -30,9 +31,10 @@ pub fn aws_endpoints_client() -> SharedHttpClient {
     let configured = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
         .iter()
         .any(|name| std::env::var_os(name).is_some());
-    match configured {
-        true => https_client(),
-        false => client(TrustStore::empty().with_pem_certificate(AMAZON_TRUST_SERVICES)),
+    if configured {
+        https_client()
+    } else {
+        client(TrustStore::empty().with_pem_certificate(AMAZON_TRUST_SERVICES))
     }
 }
 
