@@ -20,11 +20,12 @@ pub enum Command {
     /// feature.
     Bootstrap,
     /// Bring existing data up to the current layout. Embedded: the data dir's schema (which
-    /// `serve` also does at start). AWS: index the objects stored before the files table
+    /// `serve` also does at start; not while a server has the data dir open). AWS: index the objects stored before the files table
     /// (`files/{user}/{name}`) where they are, visible to all clients as they were.
     Migrate(MigrateArgs),
     /// Print a new single-use invite code, written straight into the store: how the first
-    /// OPS account is made. Works while `serve` runs on the same data dir.
+    /// OPS account is made. Embedded: left in the data dir's invite spool, which `serve`
+    /// takes in (running or when it next starts).
     Invite(InviteArgs),
 }
 

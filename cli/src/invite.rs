@@ -1,5 +1,6 @@
 //! `ezshare invite`: mints an invite code straight into the store, the way the first OPS
-//! account of a deployment is made (and how an administrator recovers one).
+//! account of a deployment is made (and how an administrator recovers one). On the embedded
+//! backend it goes through the data dir's invite spool, which a running server reads.
 
 use ezshare_domain::Email;
 use ezshare_store::InviteStore;
@@ -23,14 +24,13 @@ pub async fn invite(args: InviteArgs) -> Result<(), CliError> {
         lifetime,
         OffsetDateTime::now_utc(),
     );
-    let store: Box<dyn InviteStore> = match args.backend {
+    match args.backend {
         Backend::Embedded => {
             crate::embedded::create_private_dir(&args.data_dir)?;
-            Box::new(ezshare_store::embedded::EmbeddedInvites::open(&args.data_dir).await?)
+            ezshare_store::embedded::InviteSpool::new(&args.data_dir).submit(&invite)?;
         }
-        Backend::Aws => aws_invites().await?,
-    };
-    store.create_invite(&invite).await?;
+        Backend::Aws => aws_invites().await?.create_invite(&invite).await?,
+    }
     // The code alone on stdout, so `CODE=$(ezshare invite …)` works; the rest on stderr.
     println!("{}", invite.code);
     eprintln!(

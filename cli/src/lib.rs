@@ -21,6 +21,7 @@ pub fn init_logging() {
     use tracing_subscriber::util::SubscriberInitExt;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .finish()
         .with(ezshare_api::log_filter())
         .try_init();

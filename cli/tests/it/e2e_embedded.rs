@@ -200,3 +200,48 @@ fn an_invalid_setting_fails_startup_naming_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("MAX_UPLOAD_BYTES"));
 }
+
+/// A data dir belongs to one server at a time: a second process cannot open its database
+/// (and says why), while `ezshare invite` still reaches the running server through the
+/// invite spool — the minted code signs an OPS user up at once.
+#[tokio::test]
+async fn a_running_server_owns_its_data_dir_and_invites_still_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"))
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("in use by another process"), "{stderr}");
+
+    let code = crate::support::invite_with_cli(dir.path(), "ops");
+    let creds = [
+        ("username", "spooled"),
+        ("password", "password-123"),
+        ("invite_code", code.as_str()),
+    ];
+    let r = client()
+        .post(server.url("/ops/signup"))
+        .form(&creds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let spool = dir.path().join("invite-spool");
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0, "taken in");
+    assert!(server.interrupt());
+    // Stopped, the data dir opens again.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"))
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -4,21 +4,54 @@ use rusqlite::params;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
-use super::db::{Db, from_unix, parse_stored, to_unix};
+use super::db::{Db, Schema, from_unix, parse_stored, to_unix};
 use crate::{ActivityEvent, ActivityFilter, ActivityPage, ActivityStore, StoreError, cursor};
 
-/// The activity log in SQLite. Events are written by a thread of their own in group
-/// commits: whatever has queued up while the previous transaction committed goes into the
-/// next one (up to [`MAX_BATCH`]), and each caller is answered once its event is committed.
-/// A download link costs one receipt, so under load this turns a commit per link into one
-/// per batch, without ever answering before the receipt is stored.
+/// The activity log in SQLite, in a database file of its own (`activity.sqlite3`): a commit
+/// there leaves the main database's WAL alone, so the readers' page caches of sessions and
+/// files stay valid across the receipts that every download link writes.
+///
+/// Events are written by a thread of their own in group commits: whatever has queued up
+/// while the previous transaction committed goes into the next one (up to [`MAX_BATCH`]),
+/// and each caller is answered once its event is committed. A download link costs one
+/// receipt, so under load this turns a commit per link into one per batch, without ever
+/// answering before the receipt is stored.
 pub struct EmbeddedActivity {
     db: Db,
     queue: mpsc::Sender<Pending>,
 }
 
+pub(crate) const SCHEMA: Schema = Schema {
+    ddl: DDL,
+    migrate: |_| Ok(()),
+};
+
+const DDL: &str = "
+CREATE TABLE IF NOT EXISTS activity (
+    owner      TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    action     TEXT NOT NULL,
+    file       TEXT NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    client     TEXT,
+    source_ip  TEXT,
+    user_agent TEXT,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (owner, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS activity_by_expiry ON activity (expires_at);
+";
+
+const COLUMNS: &str =
+    "owner, id, at, action, file, actor_type, actor, client, source_ip, user_agent, expires_at";
+
 /// The most events one transaction takes.
 const MAX_BATCH: usize = 256;
+
+/// Commits between two checkpoints of the activity WAL (a few thousand pages).
+const CHECKPOINT_EVERY: u32 = 1000;
 
 struct Pending {
     event: ActivityEvent,
@@ -27,15 +60,16 @@ struct Pending {
 }
 
 impl EmbeddedActivity {
-    pub(crate) fn new(db: Db) -> Self {
+    pub(crate) fn new(db: Db) -> Result<Self, StoreError> {
+        let checkpoints = Checkpoints::start(&db)?;
         let (queue, pending) = mpsc::channel(4 * MAX_BATCH);
         let writer = db.clone();
-        // Ends when the store (the last sender) is dropped.
+        // Ends when the store (the last sender) is dropped; the checkpointer with it.
         std::thread::Builder::new()
             .name("ezshare-activity".into())
-            .spawn(move || write_batches(&writer, pending))
-            .expect("spawning the activity writer");
-        Self { db, queue }
+            .spawn(move || write_batches(&writer, pending, &checkpoints))
+            .map_err(StoreError::internal)?;
+        Ok(Self { db, queue })
     }
 
     /// Deletes events whose retention ended before `now`; returns how many.
@@ -168,7 +202,8 @@ impl ActivityStore for EmbeddedActivity {
 
 /// The writer thread: one transaction per batch of whatever is queued, then every caller of
 /// the batch gets the outcome.
-fn write_batches(db: &Db, mut pending: mpsc::Receiver<Pending>) {
+fn write_batches(db: &Db, mut pending: mpsc::Receiver<Pending>, checkpoints: &Checkpoints) {
+    let mut commits: u32 = 0;
     while let Some(first) = pending.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -178,6 +213,10 @@ fn write_batches(db: &Db, mut pending: mpsc::Receiver<Pending>) {
             }
         }
         if db.write_blocking(|conn| insert_all(conn, &batch)).is_ok() {
+            commits = commits.wrapping_add(1);
+            if commits.is_multiple_of(CHECKPOINT_EVERY) {
+                checkpoints.request();
+            }
             for p in batch {
                 // A caller that gave up waiting has nobody to tell.
                 let _ = p.done.send(Ok(()));
@@ -193,15 +232,52 @@ fn write_batches(db: &Db, mut pending: mpsc::Receiver<Pending>) {
     }
 }
 
+/// Checkpoints of the activity WAL, on a thread and a connection of their own. SQLite's
+/// automatic checkpoint runs inside the commit that crosses its threshold, and with
+/// `synchronous = NORMAL` a checkpoint syncs the WAL and the database to disk: the
+/// milliseconds of two `fsync`s, during which no download link could get its receipt.
+/// Here the writer only asks (every [`CHECKPOINT_EVERY`] commits); a passive checkpoint runs
+/// beside its next commits.
+struct Checkpoints {
+    ask: std::sync::mpsc::SyncSender<()>,
+}
+
+impl Checkpoints {
+    fn start(db: &Db) -> Result<Self, StoreError> {
+        db.write_blocking(|conn| {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(StoreError::internal)
+        })?;
+        let conn = db.side_connection()?;
+        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("ezshare-checkpoint".into())
+            .spawn(move || {
+                // Ends when the writer (the sender) is gone.
+                while asked.recv().is_ok() {
+                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    if let Err(e) = done {
+                        tracing::warn!(error = %e, "checkpoint of the activity log failed");
+                    }
+                }
+            })
+            .map_err(StoreError::internal)?;
+        Ok(Self { ask })
+    }
+
+    /// Asks for a checkpoint, unless one is already asked for.
+    fn request(&self) {
+        let _ = self.ask.try_send(());
+    }
+}
+
 fn insert_all(conn: &mut rusqlite::Connection, batch: &[Pending]) -> Result<(), StoreError> {
     let tx = conn.transaction().map_err(StoreError::internal)?;
     {
         let mut insert = tx
-            .prepare_cached(
-                "INSERT INTO activity (owner, id, at, action, file, actor_type, actor, client,
-                                       source_ip, user_agent, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )
+            .prepare_cached(&format!(
+                "INSERT INTO activity ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            ))
             .map_err(StoreError::internal)?;
         for p in batch {
             let e = &p.event;
@@ -223,4 +299,83 @@ fn insert_all(conn: &mut rusqlite::Connection, batch: &[Pending]) -> Result<(), 
         }
     }
     tx.commit().map_err(StoreError::internal)
+}
+
+/// A data dir from before the activity log had a file of its own keeps its events in the
+/// main database: they move over, once. Safe to repeat after a crash half-way: the copy
+/// ignores events already there, and the old table goes only after the copy committed.
+pub(crate) async fn move_from_main(main: &Db, activity: &Db) -> Result<(), StoreError> {
+    type Legacy = (
+        String,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+    );
+    let rows: Option<Vec<Legacy>> = main
+        .write(|conn| {
+            if !super::db::has_table(conn, "activity")? {
+                return Ok(None);
+            }
+            let mut stmt = conn
+                .prepare(&format!("SELECT {COLUMNS} FROM activity"))
+                .map_err(StoreError::internal)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                    ))
+                })
+                .map_err(StoreError::internal)?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map(Some)
+                .map_err(StoreError::internal)
+        })
+        .await?;
+    let Some(rows) = rows else { return Ok(()) };
+    let moved = rows.len();
+    activity
+        .write(move |conn| {
+            let tx = conn.transaction().map_err(StoreError::internal)?;
+            {
+                let mut insert = tx
+                    .prepare(&format!(
+                        "INSERT OR IGNORE INTO activity ({COLUMNS})
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                    ))
+                    .map_err(StoreError::internal)?;
+                for r in &rows {
+                    insert
+                        .execute(params![
+                            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10
+                        ])
+                        .map_err(StoreError::internal)?;
+                }
+            }
+            tx.commit().map_err(StoreError::internal)
+        })
+        .await?;
+    main.write(|conn| {
+        conn.execute_batch("DROP TABLE activity")
+            .map_err(StoreError::internal)
+    })
+    .await?;
+    tracing::info!(moved, "moved the activity log into activity.sqlite3");
+    Ok(())
 }

@@ -6,9 +6,20 @@ use time::OffsetDateTime;
 
 use crate::StoreError;
 
-const SCHEMA: &str = "
+/// What every database file gets first: WAL, so readers never wait on the writer; `NORMAL`
+/// sync, durable across a crash of the process (a commit is in the WAL before it returns).
+const PRAGMAS: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
+";
+
+/// The main database, `ezshare.sqlite3`: accounts, sessions, files, shares, invites.
+pub(crate) const MAIN: Schema = Schema {
+    ddl: MAIN_DDL,
+    migrate: migrate_main,
+};
+
+const MAIN_DDL: &str = "
 CREATE TABLE IF NOT EXISTS users (
     user_type     TEXT NOT NULL,
     username      TEXT NOT NULL,
@@ -47,21 +58,6 @@ CREATE TABLE IF NOT EXISTS shares (
     PRIMARY KEY (owner, name, client)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS shares_by_client ON shares (client, owner, name);
-CREATE TABLE IF NOT EXISTS activity (
-    owner      TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    at         INTEGER NOT NULL,
-    action     TEXT NOT NULL,
-    file       TEXT NOT NULL,
-    actor_type TEXT NOT NULL,
-    actor      TEXT NOT NULL,
-    client     TEXT,
-    source_ip  TEXT,
-    user_agent TEXT,
-    expires_at INTEGER NOT NULL,
-    PRIMARY KEY (owner, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS activity_by_expiry ON activity (expires_at);
 CREATE TABLE IF NOT EXISTS invites (
     code_hash  TEXT PRIMARY KEY NOT NULL,
     user_type  TEXT NOT NULL,
@@ -86,7 +82,44 @@ CREATE TABLE IF NOT EXISTS staged (
 /// Connections kept for reads; more are opened under load and closed when idle ones exceed it.
 const IDLE_READERS: usize = 8;
 
-/// The embedded database: one writer connection (SQLite serialises writers anyway), run on
+/// The DDL of one database file and what upgrades a file made by an earlier version.
+#[derive(Clone, Copy)]
+pub(crate) struct Schema {
+    pub ddl: &'static str,
+    pub migrate: fn(&Connection) -> Result<(), StoreError>,
+}
+
+/// Every connection goes through SQLite's `unix-excl` VFS: the server's process holds an
+/// exclusive lock on the file for as long as it has it open, and its connections coordinate
+/// in memory (the WAL index on the heap, no `-shm` file). Without it every read transaction
+/// took and released a POSIX lock on the `-shm` file — two `fcntl` calls under a mutex that
+/// every connection shares — which was a sixth of a listing's time. Another process cannot
+/// open the file meanwhile: one server per data dir (`ezshare invite` reaches a running one
+/// through the invite spool).
+#[cfg(unix)]
+fn open_connection(path: &std::path::Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    Connection::open_with_flags_and_vfs(path, flags, c"unix-excl").map_err(StoreError::internal)
+}
+
+#[cfg(not(unix))]
+fn open_connection(path: &std::path::Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    Connection::open_with_flags(path, flags).map_err(StoreError::internal)
+}
+
+/// A lock held by another process: another server on the same data dir.
+fn in_use_or_internal(path: &std::path::Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable(format!(
+                "{} is in use by another process (an ezshare server on the same data dir?)",
+                path.display()
+            ))
+        }
+        _ => StoreError::internal(e),
+    }
+}
+
+/// An embedded database: one writer connection (SQLite serialises writers anyway), run on
 /// the blocking pool because a commit may wait on the disk; and a pool of read connections,
 /// which WAL mode lets run beside the writer and each other.
 ///
@@ -105,10 +138,15 @@ struct Readers {
 }
 
 impl Readers {
+    /// A read connection: opened read-write, because `unix-excl` keeps its locks in memory
+    /// only for connections that may write (a read-only one would take file locks again),
+    /// and made read-only by `query_only`.
     fn open(&self) -> Result<Connection, StoreError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&self.path, flags).map_err(StoreError::internal)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = open_connection(&self.path, flags)?;
         configure(&conn)?;
+        conn.pragma_update(None, "query_only", true)
+            .map_err(StoreError::internal)?;
         Ok(conn)
     }
 }
@@ -136,12 +174,20 @@ fn poisoned<T>(_: T) -> StoreError {
 }
 
 impl Db {
-    pub async fn open(path: PathBuf) -> Result<Self, StoreError> {
+    /// Opens (creating if needed) the database at `path` and brings it to `schema`.
+    pub async fn open(path: PathBuf, schema: Schema) -> Result<Self, StoreError> {
         tokio::task::spawn_blocking(move || {
-            let conn = Connection::open(&path).map_err(StoreError::internal)?;
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = open_connection(&path, flags)?;
             configure(&conn)?;
-            conn.execute_batch(SCHEMA).map_err(StoreError::internal)?;
-            migrate(&conn)?;
+            // The first statement takes the process's exclusive lock on the file.
+            conn.execute_batch(PRAGMAS)
+                .map_err(|e| in_use_or_internal(&path, e))?;
+            conn.execute_batch(schema.ddl)
+                .map_err(StoreError::internal)?;
+            (schema.migrate)(&conn)?;
             Ok(Db {
                 writer: Arc::new(Mutex::new(conn)),
                 readers: Arc::new(Readers {
@@ -175,6 +221,14 @@ impl Db {
         f(&mut *self.writer.lock().map_err(poisoned)?)
     }
 
+    /// A read-write connection outside the pool, for a thread of its own (a checkpointer).
+    pub fn side_connection(&self) -> Result<Connection, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = open_connection(&self.readers.path, flags)?;
+        configure(&conn)?;
+        Ok(conn)
+    }
+
     /// Runs the read-only `f` with a pooled read connection, here and now. It sees every
     /// write committed before it started.
     pub fn read<T>(
@@ -195,8 +249,8 @@ impl Db {
     }
 }
 
-/// Brings a data dir made by an earlier version up to the current schema, in place.
-fn migrate(conn: &Connection) -> Result<(), StoreError> {
+/// Brings a main database made by an earlier version up to the current schema, in place.
+fn migrate_main(conn: &Connection) -> Result<(), StoreError> {
     let has_column = |table: &str, column: &str| {
         conn.prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")
             .and_then(|mut s| s.exists([table, column]))
@@ -219,6 +273,12 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         tracing::info!("migrated the files table: visibility (existing files: all_clients)");
     }
     Ok(())
+}
+
+pub(crate) fn has_table(conn: &Connection, table: &str) -> Result<bool, StoreError> {
+    conn.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1")
+        .and_then(|mut s| s.exists([table]))
+        .map_err(StoreError::internal)
 }
 
 /// Runs an `INSERT` whose primary key decides between racing writers: a taken key is

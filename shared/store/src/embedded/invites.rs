@@ -4,17 +4,27 @@ use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::db::{Db, from_unix, insert_unique, parse_stored, to_unix};
+use super::invite_spool::InviteSpool;
 use super::users::insert_user;
 use crate::invites::code_key;
 use crate::{InviteRecord, InviteStore, StoreError, StoredInvite, UserRecord};
 
+/// Invites in the main database, and those `ezshare invite` left in the data dir's spool,
+/// taken in before every look-up.
 pub struct EmbeddedInvites {
     db: Db,
+    spool: InviteSpool,
 }
 
 impl EmbeddedInvites {
-    pub(crate) fn new(db: Db) -> Self {
-        Self { db }
+    pub(crate) fn new(db: Db, spool: InviteSpool) -> Self {
+        Self { db, spool }
+    }
+
+    /// Moves the spooled invites into the database; returns how many.
+    pub async fn take_spooled(&self) -> Result<usize, StoreError> {
+        let spool = self.spool.clone();
+        self.db.write(move |conn| spool.take_into(conn)).await
     }
 
     /// Deletes invites that expired before `cutoff`, used or not; returns how many.
@@ -55,6 +65,7 @@ impl InviteStore for EmbeddedInvites {
     }
 
     async fn find_invite(&self, code: &InviteCode) -> Result<Option<StoredInvite>, StoreError> {
+        self.take_spooled().await?;
         let key = code_key(code);
         self.db.read(|conn| {
             let row = conn
@@ -95,8 +106,10 @@ impl InviteStore for EmbeddedInvites {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let (key, user) = (code_key(code), user.clone());
+        let spool = self.spool.clone();
         self.db
             .write(move |conn| {
+                spool.take_into(conn)?;
                 // One writer connection, one transaction: the claim and the insert commit
                 // together or not at all, and racing redeems are serialised.
                 let tx = conn.transaction().map_err(StoreError::internal)?;

@@ -7,6 +7,7 @@ mod activity;
 mod blobs;
 mod db;
 mod files;
+mod invite_spool;
 mod invites;
 mod sessions;
 mod shares;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 pub use activity::EmbeddedActivity;
 pub use files::{EmbeddedFiles, OpenError, SignedDownload};
+pub use invite_spool::InviteSpool;
 pub use invites::EmbeddedInvites;
 pub use sessions::EmbeddedSessions;
 pub use shares::EmbeddedShares;
@@ -58,7 +60,7 @@ impl EmbeddedBackend {
                 .await
                 .map_err(StoreError::internal)?;
         }
-        let db = Db::open(database_path(&data_dir)).await?;
+        let (db, activity_db) = open_databases(&data_dir).await?;
         let public_url = public_url.trim_end_matches('/');
         let blobs = Arc::new(Blobs::new(blob_dir));
         let files = EmbeddedFiles::new(db.clone(), blobs.clone(), public_url, signer.clone());
@@ -70,29 +72,29 @@ impl EmbeddedBackend {
         Ok(Self {
             users: Arc::new(EmbeddedUsers::new(db.clone())),
             sessions: Arc::new(EmbeddedSessions::new(db.clone())),
-            invites: Arc::new(EmbeddedInvites::new(db.clone())),
-            shares: Arc::new(EmbeddedShares::new(db.clone())),
-            activity: Arc::new(EmbeddedActivity::new(db)),
+            invites: Arc::new(EmbeddedInvites::new(
+                db.clone(),
+                InviteSpool::new(&data_dir),
+            )),
+            shares: Arc::new(EmbeddedShares::new(db)),
+            activity: Arc::new(EmbeddedActivity::new(activity_db)?),
             files: Arc::new(files),
             staging: Arc::new(staging),
         })
     }
 }
 
-fn database_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("ezshare.sqlite3")
+/// The two database files of a data dir, at the current schema: `ezshare.sqlite3` (accounts,
+/// sessions, files, shares, invites) and `activity.sqlite3` (the activity log).
+async fn open_databases(data_dir: &Path) -> Result<(Db, Db), StoreError> {
+    let main = Db::open(data_dir.join("ezshare.sqlite3"), db::MAIN).await?;
+    let activity = Db::open(data_dir.join("activity.sqlite3"), activity::SCHEMA).await?;
+    activity::move_from_main(&main, &activity).await?;
+    Ok((main, activity))
 }
 
 /// Brings a data dir made by an earlier version up to the current schema (what opening it
-/// does anyway), without touching its files.
+/// does anyway), without touching its files. Fails while a server has it open.
 pub async fn migrate(data_dir: &Path) -> Result<(), StoreError> {
-    Db::open(database_path(data_dir)).await.map(drop)
-}
-
-impl EmbeddedInvites {
-    /// The invites of the data dir alone, opened beside a server that may be running on it
-    /// (SQLite serialises the two processes' writes): how `ezshare invite` writes one.
-    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        Ok(Self::new(Db::open(database_path(data_dir)).await?))
-    }
+    open_databases(data_dir).await.map(drop)
 }
