@@ -1,5 +1,8 @@
+use std::num::NonZeroUsize;
+
 use axum::Router;
 use ezshare_api::{AppState, Settings, var};
+use ezshare_auth::password::Hasher;
 use tokio::net::TcpListener;
 
 use crate::{Backend, CliError, ServeArgs, embedded, endpoints};
@@ -9,6 +12,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Some(flag) if k == var::ALLOWED_FILE_TYPES => Some(flag.clone()),
         _ => std::env::var(k).ok(),
     })?;
+    let hasher = Hasher::new(max_concurrent_hashes()?);
     let listener = TcpListener::bind(args.addr)
         .await
         .map_err(CliError::io(format!("binding {}", args.addr)))?;
@@ -25,9 +29,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             embedded::spawn_sweeper(&local);
             let routes =
                 endpoints::routes().merge(ezshare_local_routes::routes(local.files, local.staging));
-            finish(routes, state)
+            finish(routes, state.with_hasher(hasher))
         }
-        Backend::Aws => finish(endpoints::routes(), aws_state(settings).await?),
+        Backend::Aws => finish(
+            endpoints::routes(),
+            aws_state(settings).await?.with_hasher(hasher),
+        ),
     };
     // Scripts and tests read this line to find the server.
     println!("ezshare listening on http://{addr}");
@@ -64,6 +71,24 @@ fn trust_proxy_headers() -> Result<bool, CliError> {
         Some(other) => Err(ezshare_api::ConfigError::new(
             TRUST_PROXY_HEADERS,
             format!("must be \"true\" or \"false\", got {other:?}"),
+        )
+        .into()),
+    }
+}
+
+/// `MAX_CONCURRENT_HASHES`: password hashes and verifications at once (1 to 1024); default
+/// two per core. Each takes 19 MiB while it runs.
+pub const MAX_CONCURRENT_HASHES: &str = "MAX_CONCURRENT_HASHES";
+
+fn max_concurrent_hashes() -> Result<NonZeroUsize, CliError> {
+    let Ok(raw) = std::env::var(MAX_CONCURRENT_HASHES) else {
+        return Ok(Hasher::local_default_slots());
+    };
+    match raw.trim().parse::<NonZeroUsize>() {
+        Ok(n) if n.get() <= 1024 => Ok(n),
+        _ => Err(ezshare_api::ConfigError::new(
+            MAX_CONCURRENT_HASHES,
+            format!("must be a whole number from 1 to 1024, got {raw:?}"),
         )
         .into()),
     }

@@ -201,6 +201,24 @@ fn an_invalid_setting_fails_startup_naming_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("MAX_UPLOAD_BYTES"));
 }
 
+#[test]
+fn an_invalid_hashing_bound_fails_startup_naming_it() {
+    for bad in ["0", "1025", "many"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("MAX_CONCURRENT_HASHES", bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("MAX_CONCURRENT_HASHES"),
+            "{bad}"
+        );
+    }
+}
+
 /// A data dir belongs to one server at a time: a second process cannot open its database
 /// (and says why), while `ezshare invite` still reaches the running server through the
 /// invite spool — the minted code signs an OPS user up at once.

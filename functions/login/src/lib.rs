@@ -6,7 +6,6 @@ use axum::{Json, Router};
 use ezshare_api::{
     ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets, no_store, wants_json,
 };
-use ezshare_auth::password;
 use ezshare_domain::{UserType, Username, rfc3339};
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
@@ -43,7 +42,11 @@ async fn login(
         Err(_) => None,
     };
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
-    if !password::verify(stored_hash, raw_password.to_owned()).await? {
+    if !state
+        .hasher
+        .verify(stored_hash, raw_password.to_owned())
+        .await?
+    {
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.expect("verify succeeds only for an existing user");

@@ -134,3 +134,28 @@ async fn get_is_405() {
         .await
         .assert_error(405, "method_not_allowed");
 }
+
+/// Logins share the process's hashing slots: with one slot and no wait, of two logins at
+/// once one is answered and the other is 503 `busy` with `Retry-After: 1` — whatever the
+/// order they got there in.
+#[tokio::test]
+async fn a_login_finding_every_hashing_slot_taken_is_503_busy() {
+    let mut t = TestApp::new().await;
+    t.create_user(UserType::Client, "bob").await;
+    let one_slot = ezshare_auth::password::Hasher::new(std::num::NonZeroUsize::MIN)
+        .with_wait(std::time::Duration::ZERO);
+    t.state = t.state.clone().with_hasher(one_slot);
+    let r = t.router(ezshare_login::ENDPOINT.router());
+    let (a, b) = tokio::join!(
+        send(&r, post_json("/client/login", creds("bob", PASSWORD))),
+        send(&r, post_json("/client/login", creds("bob", PASSWORD))),
+    );
+    let (ok, busy) = if a.status == 200 { (a, b) } else { (b, a) };
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(busy.status, 503, "{}", busy.text());
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    assert_eq!(busy.json()["error"]["code"], "busy");
+    // The slot free again, the same login goes through.
+    let again = send(&r, post_json("/client/login", creds("bob", PASSWORD))).await;
+    assert_eq!(again.status, 200);
+}

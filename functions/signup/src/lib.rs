@@ -5,7 +5,6 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use ezshare_api::{ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets, SignupPolicy};
-use ezshare_auth::password;
 use ezshare_domain::{DisplayName, Email, InviteCode, Password, UserType, Username};
 use ezshare_store::{StoreError, StoredInvite, UserRecord};
 use http::StatusCode;
@@ -74,7 +73,7 @@ async fn signup(
     let record = UserRecord {
         user_type,
         username: account.username,
-        password_hash: password::hash(account.password).await?,
+        password_hash: state.hasher.hash(account.password).await?,
         // The invite's email, when it names one: the inviter vouched for that address.
         email_verified: invited_email.is_some(),
         email: invited_email.or(account.email),

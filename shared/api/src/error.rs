@@ -36,6 +36,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: u64 },
     #[error("the service is temporarily unavailable, retry shortly")]
     Unavailable(String),
+    /// Every password-hashing slot is taken: retry in a second.
+    #[error("too many sign-ins at once, retry in a second")]
+    Busy,
     #[error("internal error")]
     Internal(String),
 }
@@ -108,7 +111,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -127,6 +130,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Unavailable(_) => "service_unavailable",
+            Self::Busy => "busy",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -157,6 +161,7 @@ impl From<AuthError> for ApiError {
                 format!("this endpoint is for {expected} users"),
             ),
             AuthError::Store(e) => e.into(),
+            AuthError::Busy => Self::Busy,
             AuthError::Internal(detail) => Self::Internal(detail),
         }
     }
@@ -211,6 +216,10 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static(RETRY_AFTER_SECONDS),
                 );
             }
+            Self::Busy => {
+                tracing::warn!("every password-hashing slot is taken: answered busy");
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             _ => {}
         }
         response
@@ -222,6 +231,18 @@ mod tests {
     use ezshare_filetype::SourceError;
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_full_hashing_queue_is_503_busy_with_retry_after_one_second() {
+        let response = ApiError::from(AuthError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "busy");
+    }
 
     #[test]
     fn a_store_failure_while_reading_for_the_type_keeps_its_status() {

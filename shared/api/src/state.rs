@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use ezshare_auth::extract::AuthState;
+use ezshare_auth::password::Hasher;
 use ezshare_auth::{Authenticator, JwtSecret};
 use ezshare_store::Stores;
 
@@ -13,16 +14,26 @@ pub struct AppState {
     pub stores: Stores,
     pub auth: Authenticator,
     pub settings: Arc<Settings>,
+    /// Every password hash and verification of the process goes through it.
+    pub hasher: Arc<Hasher>,
 }
 
 impl AppState {
+    /// With the local server's hashing slots ([`Hasher::local_default_slots`]);
+    /// [`Self::with_hasher`] sets others.
     pub fn new(stores: Stores, secret: &JwtSecret, settings: Settings) -> Self {
         let auth = Authenticator::new(secret, settings.token.clone(), stores.sessions.clone());
         Self {
             stores,
             auth,
             settings: Arc::new(settings),
+            hasher: Arc::new(Hasher::new(Hasher::local_default_slots())),
         }
+    }
+
+    pub fn with_hasher(mut self, hasher: Hasher) -> Self {
+        self.hasher = Arc::new(hasher);
+        self
     }
 }
 

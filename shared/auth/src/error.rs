@@ -29,6 +29,9 @@ pub enum AuthError {
     WrongUserType { expected: UserType },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Every password-hashing slot stayed taken for as long as a request may wait.
+    #[error("too many password checks at once")]
+    Busy,
     /// Hashing or signing failed: a bug or resource exhaustion.
     #[error("auth internal error: {0}")]
     Internal(String),

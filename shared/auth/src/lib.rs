@@ -1,7 +1,8 @@
 //! ezshare's auth crate.
 //!
 //! - [`password`]: argon2id hashing at no less than the OWASP minimum, off the async executor,
-//!   with a dummy verification for unknown users so timing does not reveal which names exist.
+//!   through a bounded number of slots with reused memory (503 `busy` past a 2 s wait), with a
+//!   dummy verification for unknown users so timing does not reveal which names exist.
 //! - [`token`]: HS256 JWTs with every claim required and the algorithm pinned.
 //! - [`Authenticator`]: login (session + token), bearer verification against the server-side
 //!   session (one consistent read), logout.

@@ -50,7 +50,9 @@ pub async fn state_from_config(
     let (secret, backend) = tokio::join!(secret::load(sdk, &config.secret), async {
         AwsBackend::new(sdk, config.names.clone())
     });
-    Ok(AppState::new(backend.stores(), &secret?, config.settings))
+    // One request at a time per Lambda environment: one hashing slot is all it can use.
+    let hasher = ezshare_auth::password::Hasher::new(std::num::NonZeroUsize::MIN);
+    Ok(AppState::new(backend.stores(), &secret?, config.settings).with_hasher(hasher))
 }
 
 /// The Lambda entry point of an endpoint: state once (reading only the secrets the endpoint

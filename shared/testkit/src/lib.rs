@@ -7,7 +7,7 @@ mod request;
 
 use axum::Router;
 use ezshare_api::{AppState, Settings};
-use ezshare_auth::{JwtSecret, password};
+use ezshare_auth::JwtSecret;
 use ezshare_domain::{FileName, InviteCode, Password, UserType, Username, Visibility};
 use ezshare_store::embedded::{EmbeddedBackend, UrlSigner};
 use ezshare_store::{InviteRecord, Stores, UserRecord};
@@ -123,7 +123,10 @@ impl TestApp {
     /// Stores a user with [`PASSWORD`] (really hashed), bypassing the signup endpoint.
     pub async fn create_user(&self, user_type: UserType, name: &str) -> Username {
         let username = Username::parse(name).unwrap();
-        let hash = password::hash(Password::parse(PASSWORD).unwrap())
+        let hash = self
+            .state
+            .hasher
+            .hash(Password::parse(PASSWORD).unwrap())
             .await
             .unwrap();
         self.stores()
