@@ -78,6 +78,9 @@ pub struct Claims {
     pub exp: i64,
 }
 
+/// How far in the future a token's `iat` may lie: clock skew between two servers, no more.
+pub const IAT_LEEWAY_SECONDS: i64 = 60;
+
 /// Signs and verifies tokens with one secret; built once per process.
 pub struct TokenKeys {
     encoding: EncodingKey,
@@ -106,14 +109,29 @@ impl TokenKeys {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
     }
 
-    /// Checks signature, algorithm, issuer, audience, expiry and that every claim is present.
+    /// Checks signature, algorithm, issuer, audience, expiry and that every claim is present;
+    /// a `typ` header, when present, must be `JWT` (RFC 8725 §3.11: a token of another kind
+    /// signed with the same key is not a session token), and `iat` may lie no more than
+    /// [`IAT_LEEWAY_SECONDS`] in the future (no token is issued from the future).
     pub fn verify(&self, token: &str) -> Result<Claims, Unauthenticated> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => Unauthenticated::TokenExpired,
                 _ => Unauthenticated::InvalidToken,
-            })
+            })?;
+        if data
+            .header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT"))
+        {
+            return Err(Unauthenticated::InvalidToken);
+        }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if data.claims.iat > now + IAT_LEEWAY_SECONDS {
+            return Err(Unauthenticated::InvalidToken);
+        }
+        Ok(data.claims)
     }
 }
 
@@ -265,6 +283,41 @@ mod tests {
         );
         let mut c = claims();
         c.iss = "someone-else".into();
+        assert_eq!(
+            keys().verify(&keys().sign(&c).unwrap()),
+            Err(Unauthenticated::InvalidToken)
+        );
+    }
+
+    #[test]
+    fn a_typ_other_than_jwt_is_rejected() {
+        let payload = serde_json::to_value(claims()).unwrap();
+        for (typ, ok) in [
+            ("JWT", true),
+            ("jwt", true),
+            ("at+jwt", false),
+            ("JWS", false),
+        ] {
+            let t = hand_signed(
+                serde_json::json!({"alg": "HS256", "typ": typ}),
+                payload.clone(),
+                SECRET,
+            );
+            assert_eq!(keys().verify(&t).is_ok(), ok, "typ {typ}");
+        }
+        let no_typ = hand_signed(serde_json::json!({"alg": "HS256"}), payload, SECRET);
+        assert!(keys().verify(&no_typ).is_ok(), "typ is optional");
+    }
+
+    #[test]
+    fn an_iat_in_the_future_beyond_the_leeway_is_rejected() {
+        let mut c = claims();
+        c.iat = now() + IAT_LEEWAY_SECONDS - 5;
+        assert!(
+            keys().verify(&keys().sign(&c).unwrap()).is_ok(),
+            "within the leeway"
+        );
+        c.iat = now() + IAT_LEEWAY_SECONDS + 60;
         assert_eq!(
             keys().verify(&keys().sign(&c).unwrap()),
             Err(Unauthenticated::InvalidToken)
