@@ -89,7 +89,9 @@ pub(crate) async fn read_directory(
         .rev()
         .find(|&i| {
             tail[i..].starts_with(b"PK\x05\x06")
-                && le(&tail, i + 20, 2) == Some((tail.len() - i) as u64 - EOCD_LEN)
+                && le(&tail, i + 20, 2).is_some_and(|comment| {
+                    ((tail.len() - i) as u64).checked_sub(EOCD_LEN) == Some(comment)
+                })
         })
         .ok_or_else(damaged)?;
     let eocd = &tail[i..];
@@ -98,7 +100,7 @@ pub(crate) async fn read_directory(
         return Err(damaged()); // multi-disk
     }
     let (mut count, mut cd_size, mut cd_offset) = (field(10, 2), field(12, 4), field(16, 4));
-    let mut dir_end = tail_start + i as u64;
+    let mut dir_end = tail_start.checked_add(i as u64).ok_or_else(damaged)?;
     if count == 0xFFFF || cd_size == SENTINEL32 || cd_offset == SENTINEL32 {
         let loc_at = dir_end.checked_sub(ZIP64_LOCATOR_LEN).ok_or_else(damaged)?;
         let loc = range(src, tail_view, loc_at, ZIP64_LOCATOR_LEN).await?;
@@ -146,21 +148,24 @@ fn parse_entries(cd: &Bytes, count: u64, data_end: u64) -> Option<Vec<Entry>> {
         if le(cd, at, 4)? != 0x0201_4b50 {
             return None;
         }
-        let name_at = at + CENTRAL_HEADER_LEN;
-        let extra_at = name_at + le(cd, at + 28, 2)? as usize;
-        let comment_at = extra_at + le(cd, at + 30, 2)? as usize;
-        let next = comment_at + le(cd, at + 32, 2)? as usize;
+        // Every offset from the archive is checked arithmetic: a bad one is `None`, never a
+        // wrap or a panic.
+        let field = |rel: usize, n: usize| le(cd, at.checked_add(rel)?, n);
+        let name_at = at.checked_add(CENTRAL_HEADER_LEN)?;
+        let extra_at = name_at.checked_add(field(28, 2)? as usize)?;
+        let comment_at = extra_at.checked_add(field(30, 2)? as usize)?;
+        let next = comment_at.checked_add(field(32, 2)? as usize)?;
         if next > cd.len() {
             return None;
         }
         let mut entry = Entry {
             name: cd.slice(name_at..extra_at),
-            flags: le(cd, at + 8, 2)?,
-            method: le(cd, at + 10, 2)?,
-            crc: le(cd, at + 16, 4)?,
-            compressed: le(cd, at + 20, 4)?,
-            uncompressed: le(cd, at + 24, 4)?,
-            offset: le(cd, at + 42, 4)?,
+            flags: field(8, 2)?,
+            method: field(10, 2)?,
+            crc: field(16, 4)?,
+            compressed: field(20, 4)?,
+            uncompressed: field(24, 4)?,
+            offset: field(42, 4)?,
         };
         widen_zip64(&mut entry, &cd[extra_at..comment_at])?;
         if entry.offset >= data_end {
@@ -180,16 +185,17 @@ fn widen_zip64(e: &mut Entry, mut extra: &[u8]) -> Option<()> {
     }
     while extra.len() >= 4 {
         let (id, size) = (le(extra, 0, 2)?, le(extra, 2, 2)? as usize);
-        let data = extra.get(4..4 + size)?;
+        let end = size.checked_add(4)?;
+        let data = extra.get(4..end)?;
         if id == 1 {
             let mut at = 0;
             for v in wide.into_iter().filter(|v| **v == SENTINEL32) {
                 *v = le(data, at, 8)?;
-                at += 8;
+                at = at.checked_add(8)?;
             }
             return Some(());
         }
-        extra = &extra[4 + size..];
+        extra = &extra[end..];
     }
     None
 }
@@ -214,6 +220,7 @@ pub(crate) async fn read_member(
     }
     let name_len = entry.name.len() as u64;
     let header = read_exact(src, entry.offset, LOCAL_HEADER_LEN + name_len).await?;
+    // (name_len comes from a slice of the ≤ 4 MiB directory: these sums cannot overflow.)
     if !header.starts_with(b"PK\x03\x04")
         || le(&header, 26, 2) != Some(name_len)
         || header[LOCAL_HEADER_LEN as usize..] != entry.name[..]
@@ -221,8 +228,14 @@ pub(crate) async fn read_member(
         return Err(damaged());
     }
     let extra_len = le(&header, 28, 2).unwrap_or(0);
-    let data_at = entry.offset + LOCAL_HEADER_LEN + name_len + extra_len;
-    if data_at + entry.compressed > dir.data_end {
+    let data_at = entry
+        .offset
+        .checked_add(LOCAL_HEADER_LEN + name_len + extra_len)
+        .ok_or_else(damaged)?;
+    if data_at
+        .checked_add(entry.compressed)
+        .is_none_or(|end| end > dir.data_end)
+    {
         return Err(damaged());
     }
     let data = read_exact(src, data_at, entry.compressed).await?;

@@ -289,6 +289,28 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Any string, and any three base64url segments (JSON-ish or not), is refused
+        /// without a panic: only the key makes a token.
+        #[test]
+        fn arbitrary_tokens_are_refused(
+            raw in ".{0,300}",
+            header in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            sig in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+        ) {
+            let k = keys();
+            proptest::prop_assert!(k.verify(&raw).is_err());
+            let forged = [header, payload, sig].map(|p| URL_SAFE_NO_PAD.encode(p)).join(".");
+            proptest::prop_assert!(k.verify(&forged).is_err());
+            let json_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+            let with_header = format!("{json_header}.{}", forged.split_once('.').unwrap().1);
+            proptest::prop_assert!(k.verify(&with_header).is_err());
+        }
+    }
+
     #[test]
     fn a_typ_other_than_jwt_is_rejected() {
         let payload = serde_json::to_value(claims()).unwrap();
