@@ -36,7 +36,7 @@ async fn create_upload(
     if size > limit {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let name = FileName::parse(fields.required("name")?)?;
+    let name = FileName::parse_new(fields.required("name")?)?;
     let content_type = ContentType::parse(
         fields
             .optional("content_type")

@@ -42,7 +42,7 @@ async fn upload(
     let mode = query.write_mode()?;
     // Size first: nothing else about the file is looked at before it is known to fit.
     let received = receive_file(request, state.settings.max_upload_bytes).await?;
-    let name = FileName::parse(&received.file_name)?;
+    let name = FileName::parse_new(&received.file_name)?;
     let content_type = checked_content_type(&state, &name, &received).await?;
     let stored = state
         .stores

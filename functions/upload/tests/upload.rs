@@ -392,3 +392,43 @@ async fn size_is_judged_before_type() {
     .await
     .assert_error(415, "unsupported_file_type");
 }
+
+/// A new file's name is stored in NFC; one with an invisible format character (here a
+/// right-to-left override, which would show `invoice<RLO>fdp.pdf` as `invoicefdp.pdf`
+/// reversed) is refused with 400 naming the character, and nothing is stored.
+#[tokio::test]
+async fn new_names_are_nfc_and_invisible_controls_are_refused() {
+    let (t, r, bearer) = app().await;
+    let bytes = pdf(20);
+    let decomposed = "re\u{301}sume\u{301}.pdf";
+    let res = send(
+        &r,
+        upload_req("/ops/upload", &bearer, &[file(decomposed, &bytes)]),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["name"], "résumé.pdf");
+    assert_eq!(stored_size(&t, "résumé.pdf").await, Some(20));
+    assert_eq!(stored_size(&t, decomposed).await, None);
+
+    let res = send(
+        &r,
+        upload_req(
+            "/ops/upload",
+            &bearer,
+            &[file("invoice\u{202E}fdp.pdf", &bytes)],
+        ),
+    )
+    .await;
+    assert_eq!(res.status, 400, "{}", res.text());
+    let body = res.json();
+    assert_eq!(body["error"]["code"], "invalid_field");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("U+202E"),
+        "{body}"
+    );
+    assert_eq!(stored_size(&t, "invoice\u{202E}fdp.pdf").await, None);
+}

@@ -2,6 +2,8 @@ use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Serialize, Serializer};
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use crate::ValidationError;
 
@@ -29,6 +31,30 @@ impl FileName {
             return err("must not contain control characters");
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// The name of a file being created: [`Self::parse`]'s rules, after normalising to NFC
+    /// (so `é` typed on two systems is one name; the 255-byte limit applies to the NFC form),
+    /// and without invisible format characters (Unicode category Cf: bidirectional controls
+    /// that make `invoice<U+202E>fdp.exe` display as `invoiceexe.pdf`, zero-width spaces, soft
+    /// hyphens), except the zero-width joiner and non-joiner that emoji sequences and scripts
+    /// such as Persian need. Names of files stored before these rules go through
+    /// [`Self::parse`] and stay reachable as they are.
+    pub fn parse_new(raw: &str) -> Result<Self, ValidationError> {
+        let nfc: String = raw.nfc().collect();
+        let invisible = nfc.chars().find(|&c| {
+            c.general_category() == GeneralCategory::Format && !matches!(c, '\u{200C}' | '\u{200D}')
+        });
+        if let Some(c) = invisible {
+            return Err(ValidationError::new(
+                "file_name",
+                format!(
+                    "must not contain invisible formatting characters (found U+{:04X})",
+                    u32::from(c)
+                ),
+            ));
+        }
+        Self::parse(&nfc)
     }
 
     pub fn as_str(&self) -> &str {
@@ -163,6 +189,45 @@ mod tests {
             assert_eq!(FileName::parse(ok).unwrap().as_str(), ok);
         }
         assert!(FileName::parse(&"a".repeat(255)).is_ok());
+    }
+
+    #[test]
+    fn new_names_are_nfc_and_the_limit_applies_after_normalising() {
+        let nfd = "re\u{301}sume\u{301}.pdf";
+        assert_eq!(FileName::parse_new(nfd).unwrap().as_str(), "résumé.pdf");
+        // A stored name in the old form stays as it is for look-ups.
+        assert_eq!(FileName::parse(nfd).unwrap().as_str(), nfd);
+        // 84 × "é" decomposed plus ".pdf" is 256 bytes, composed 172: new, it fits; as-is it does not.
+        let long_nfd = format!("{}.pdf", "e\u{301}".repeat(84));
+        assert!(long_nfd.len() > 255);
+        assert!(FileName::parse(&long_nfd).is_err());
+        assert_eq!(FileName::parse_new(&long_nfd).unwrap().as_str().len(), 172);
+        let too_long = format!("{}.pdf", "é".repeat(126));
+        assert!(FileName::parse_new(&too_long).is_err(), "256 bytes in NFC");
+    }
+
+    #[test]
+    fn new_names_refuse_invisible_format_characters_but_keep_joiners() {
+        for (bad, code) in [
+            ("invoice\u{202E}fdp.exe", "U+202E"), // right-to-left override
+            ("a\u{2066}b.pdf", "U+2066"),         // left-to-right isolate
+            ("a\u{200F}.pdf", "U+200F"),          // right-to-left mark
+            ("pay\u{200B}roll.pdf", "U+200B"),    // zero-width space
+            ("in\u{AD}voice.pdf", "U+00AD"),      // soft hyphen
+            ("\u{FEFF}bom.pdf", "U+FEFF"),        // byte order mark
+            ("tag\u{E0041}.pdf", "U+E0041"),      // tag character
+        ] {
+            let err = FileName::parse_new(bad).unwrap_err();
+            assert!(err.message.contains(code), "{bad:?}: {}", err.message);
+        }
+        for ok in [
+            "family \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}.pdf", // ZWJ emoji sequence
+            "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}.pdf", // Persian with ZWNJ
+            "مستند.pdf",
+            "名前.docx",
+        ] {
+            assert!(FileName::parse_new(ok).is_ok(), "{ok:?}");
+        }
     }
 
     #[test]
