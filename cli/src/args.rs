@@ -15,13 +15,14 @@ pub struct Cli {
 pub enum Command {
     /// Serve the whole API from one local server.
     Serve(ServeArgs),
-    /// Create the DynamoDB tables (with TTL) and the S3 bucket if missing, on the endpoint of
-    /// the standard AWS environment (`AWS_ENDPOINT_URL` for an emulator). Needs the `aws`
-    /// feature.
+    /// Create the DynamoDB tables (with TTL) and the S3 bucket if missing, on an emulator
+    /// (`AWS_ENDPOINT_URL`); refused against AWS itself, where `sam deploy` creates them with
+    /// the template's protections. Needs the `aws` feature.
     Bootstrap,
     /// Bring existing data up to the current layout. Embedded: the data dir's schema (which
-    /// `serve` also does at start; not while a server has the data dir open). AWS: index the objects stored before the files table
-    /// (`files/{user}/{name}`) where they are, visible to all clients as they were.
+    /// `serve` also does at start; not while a server has the data dir open). AWS: index the
+    /// objects stored before the files table (`files/{user}/{name}`) where they are, visible
+    /// to all clients as they were.
     Migrate(MigrateArgs),
     /// Print a new single-use invite code, written straight into the store: how the first
     /// OPS account is made. Embedded: left in the data dir's invite spool, which `serve`

@@ -20,6 +20,24 @@ pub async fn state(settings: Settings) -> Result<AppState, CliError> {
 /// Creates the tables and the bucket named by the environment, where missing.
 pub async fn bootstrap() -> Result<(), CliError> {
     let config = AwsConfig::from_lookup(|k| std::env::var(k).ok(), Secrets::None)?;
+    // Bare tables and a bucket are fine on an emulator; on AWS the bucket would lack the
+    // template's TLS-only policy, public access block and staging lifecycle.
+    let emulated = [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_S3",
+    ]
+    .iter()
+    .any(|v| std::env::var(v).is_ok_and(|url| !url.trim().is_empty()));
+    if !emulated {
+        return Err(CliError::Usage(
+            "ezshare bootstrap is for an emulator (set AWS_ENDPOINT_URL): on AWS itself, deploy \
+             the stack with `sam deploy`, which creates the tables and the bucket with the \
+             template's protections (TLS-only bucket policy, public access block, staging \
+             lifecycle, point-in-time recovery)"
+                .into(),
+        ));
+    }
     let sdk = ezshare_store::aws::sdk::load_from_env().await;
     let created = ezshare_store::aws::bootstrap(&sdk, &config.names).await?;
     if created.is_empty() {

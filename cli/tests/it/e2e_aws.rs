@@ -228,3 +228,29 @@ async fn migrate_indexes_a_bucket_from_before_the_files_table() {
         .unwrap();
     assert!(bytes == legacy, "the old object serves its bytes");
 }
+
+/// Against AWS itself (no emulator endpoint), `ezshare bootstrap` refuses and points to
+/// `sam deploy`, before any call: it would make a bucket without the template's protections.
+#[test]
+fn bootstrap_refuses_real_aws_and_points_to_sam_deploy() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+    cmd.arg("bootstrap")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+        .env_remove("AWS_ENDPOINT_URL_S3");
+    for (var, value) in [
+        ("USERS_TABLE", "u"),
+        ("SESSIONS_TABLE", "s"),
+        ("INVITES_TABLE", "i"),
+        ("FILES_TABLE", "f"),
+        ("SHARES_TABLE", "sh"),
+        ("ACTIVITY_TABLE", "a"),
+        ("FILES_BUCKET", "b"),
+    ] {
+        cmd.env(var, value);
+    }
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("sam deploy"), "{stderr}");
+}
