@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use ezshare_api::{
-    ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets, no_store, wants_json,
+    ApiError, AppState, ClientInfo, Endpoint, Fields, Route, RouterExt, Secrets, no_store,
+    wants_json,
 };
 use ezshare_domain::{UserType, Username, rfc3339};
 use http::HeaderMap;
@@ -24,13 +25,16 @@ pub const ENDPOINT: Endpoint = Endpoint {
 
 fn router() -> Router<AppState> {
     Router::new()
-        .serve(OPS_LOGIN, |s, h, f| login(UserType::Ops, s, h, f))
-        .serve(CLIENT_LOGIN, |s, h, f| login(UserType::Client, s, h, f))
+        .serve(OPS_LOGIN, |s, i, h, f| login(UserType::Ops, s, i, h, f))
+        .serve(CLIENT_LOGIN, |s, i, h, f| {
+            login(UserType::Client, s, i, h, f)
+        })
 }
 
 async fn login(
     user_type: UserType,
     State(state): State<AppState>,
+    info: ClientInfo,
     headers: HeaderMap,
     fields: Fields,
 ) -> Result<Response, ApiError> {
@@ -47,10 +51,26 @@ async fn login(
         .verify(stored_hash, raw_password.to_owned())
         .await?
     {
+        // The name as sent (Debug-escaped, at most 64 characters): it may be anything.
+        let sent: String = raw_username.chars().take(64).collect();
+        tracing::info!(
+            event = "login_failed",
+            user_type = %user_type,
+            username = ?sent,
+            source_ip = %source_ip(&info),
+            "login failed"
+        );
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.expect("verify succeeds only for an existing user");
     let issued = state.auth.start_session(user_type, &user.username).await?;
+    tracing::info!(
+        event = "login_ok",
+        user_type = %user_type,
+        username = %user.username,
+        source_ip = %source_ip(&info),
+        "logged in"
+    );
     let response = if wants_json(&headers) {
         let body = json!({
             "token": issued.token,
@@ -68,4 +88,10 @@ async fn login(
             .into_response()
     };
     Ok(response)
+}
+
+/// The caller's address for an auth event line; `-` when unknown (router tests).
+fn source_ip(info: &ClientInfo) -> String {
+    info.source_ip
+        .map_or_else(|| "-".to_owned(), |ip| ip.to_string())
 }

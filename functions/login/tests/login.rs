@@ -159,3 +159,71 @@ async fn a_login_finding_every_hashing_slot_taken_is_503_busy() {
     let again = send(&r, post_json("/client/login", creds("bob", PASSWORD))).await;
     assert_eq!(again.status, 200);
 }
+
+/// Log lines written while the returned guard lives, as text.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn start(&self) -> tracing::subscriber::DefaultGuard {
+        let me = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || me.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// A failed and a successful login each leave one info line with the user type, the name
+/// and the source address — never the password or the token.
+#[tokio::test]
+async fn logins_are_logged_without_secrets() {
+    let (t, r) = app().await;
+    t.create_user(UserType::Client, "bob").await;
+    let logs = Captured::default();
+    let _guard = logs.start();
+    let wrong = send(
+        &r,
+        post_json("/client/login", creds("bob", "not-the-password")),
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
+    let ok = send(&r, post_json("/client/login", creds("bob", PASSWORD))).await;
+    assert_eq!(ok.status, 200);
+    let text = logs.text();
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("login_failed"))
+        .collect();
+    let succeeded: Vec<&str> = text.lines().filter(|l| l.contains("login_ok")).collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    assert_eq!(succeeded.len(), 1, "{text}");
+    for line in [failed[0], succeeded[0]] {
+        assert!(line.contains(" INFO "), "{line}");
+        assert!(line.contains("user_type=client"), "{line}");
+        assert!(line.contains("bob"), "{line}");
+        assert!(line.contains("source_ip="), "{line}");
+    }
+    assert!(
+        !text.contains("not-the-password") && !text.contains(PASSWORD),
+        "{text}"
+    );
+    assert!(
+        !text.contains(ok.text().as_str()),
+        "the token is never logged"
+    );
+}

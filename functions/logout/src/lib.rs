@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use ezshare_api::{ApiError, AppState, Endpoint, Route, RouterExt, Secrets};
+use ezshare_api::{ApiError, AppState, ClientInfo, Endpoint, Route, RouterExt, Secrets};
 use ezshare_auth::extract::AnyCaller;
 use http::StatusCode;
 
@@ -27,7 +27,16 @@ fn router() -> Router<AppState> {
 async fn logout(
     State(state): State<AppState>,
     AnyCaller(caller): AnyCaller,
+    info: ClientInfo,
 ) -> Result<StatusCode, ApiError> {
     state.auth.end_session(&caller).await?;
+    let source_ip = info.source_ip.map(|ip| ip.to_string());
+    tracing::info!(
+        event = "logout",
+        user_type = %caller.user_type,
+        username = %caller.username,
+        source_ip = source_ip.as_deref().unwrap_or("-"),
+        "logged out"
+    );
     Ok(StatusCode::NO_CONTENT)
 }
