@@ -10,6 +10,12 @@ pub const FILE_FIELD: &str = "request_file";
 /// Bytes other (ignored) parts may add in total, so they cannot be used to stream forever.
 const MAX_OTHER_PARTS_BYTES: usize = 64 * 1024;
 
+/// Parts before the file: a form has a handful, not a hundred thousand empty ones.
+const MAX_PARTS: usize = 16;
+
+/// What the part headers and boundaries of a request may add to its file and other parts.
+const FRAMING_BYTES: u64 = 64 * 1024;
+
 /// The file part of an upload, read whole into memory (uploads through this path are small:
 /// API Gateway and Lambda cap a request near 6 MB).
 #[derive(Debug)]
@@ -28,7 +34,8 @@ pub async fn receive_file(request: Request, limit: u64) -> Result<ReceivedFile, 
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit + MAX_OTHER_PARTS_BYTES as u64 + 64 * 1024) {
+    let whole_stream = limit + MAX_OTHER_PARTS_BYTES as u64 + FRAMING_BYTES;
+    if declared.is_some_and(|len| len > whole_stream) {
         return Err(too_large());
     }
     let content_type = headers
@@ -40,12 +47,29 @@ pub async fn receive_file(request: Request, limit: u64) -> Result<ReceivedFile, 
             code: "unsupported_media_type",
             message: format!("send the file as multipart/form-data in the field {FILE_FIELD}"),
         })?;
-    let mut multipart = multer::Multipart::new(request.into_body().into_data_stream(), boundary);
-    let malformed = |e: multer::Error| {
-        ApiError::bad_request("invalid_body", format!("malformed multipart body: {e}"))
+    // The whole body is bounded while it streams, so neither a huge header block nor an
+    // endless run of parts is buffered; a body without Content-Length meets the same bound.
+    let constraints =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(whole_stream));
+    let mut multipart = multer::Multipart::with_constraints(
+        request.into_body().into_data_stream(),
+        boundary,
+        constraints,
+    );
+    let malformed = |e: multer::Error| match e {
+        multer::Error::StreamSizeExceeded { .. } => too_large(),
+        e => ApiError::bad_request("invalid_body", format!("malformed multipart body: {e}")),
     };
     let mut other_bytes = 0usize;
+    let mut parts = 0usize;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                format!("a multipart upload has at most {MAX_PARTS} parts"),
+            ));
+        }
         if field.name() != Some(FILE_FIELD) {
             while let Some(chunk) = field.chunk().await.map_err(malformed)? {
                 other_bytes += chunk.len();

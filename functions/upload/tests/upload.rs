@@ -432,3 +432,52 @@ async fn new_names_are_nfc_and_invisible_controls_are_refused() {
     );
     assert_eq!(stored_size(&t, "invoice\u{202E}fdp.pdf").await, None);
 }
+
+fn raw_multipart(bearer: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post("/ops/upload")
+        .header("authorization", bearer)
+        .header("content-type", "multipart/form-data; boundary=B")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn parts_then_file(count: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    for i in 0..count {
+        body.extend(
+            format!("--B\r\nContent-Disposition: form-data; name=\"p{i}\"\r\n\r\n\r\n").bytes(),
+        );
+    }
+    body.extend(b"--B\r\nContent-Disposition: form-data; name=\"request_file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.7\r\n--B--\r\n");
+    body
+}
+
+/// More parts than a form has: 400 at the 17th. And 100,000 empty parts (5.6 MB of
+/// framing): a 4xx as soon as the body passes what an upload may hold.
+#[tokio::test]
+async fn a_flood_of_empty_parts_is_refused() {
+    let (t, r, bearer) = app().await;
+    let res = send(&r, raw_multipart(&bearer, parts_then_file(20))).await;
+    assert_eq!(res.status, 400, "{}", res.text());
+    assert!(res.text().contains("at most 16 parts"), "{}", res.text());
+    let res = send(&r, raw_multipart(&bearer, parts_then_file(100_000))).await;
+    assert_eq!(res.status, 413, "{}", res.text());
+    assert_eq!(stored_size(&t, "a.pdf").await, None);
+    // A handful of other parts is still fine.
+    let res = send(&r, raw_multipart(&bearer, parts_then_file(3))).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+/// One part whose header block is 10 MB (it never ends): refused once the body passes what
+/// an upload may hold, never buffered whole.
+#[tokio::test]
+async fn a_ten_megabyte_header_block_is_refused() {
+    let (t, r, bearer) = app().await;
+    let mut body = b"--B\r\nContent-Disposition: form-data; name=\"request_file\"; filename=\"a.pdf\"\r\nX-Padding: ".to_vec();
+    body.resize(body.len() + 10_000_000, b'a');
+    body.extend(b"\r\n\r\n%PDF-1.7\r\n--B--\r\n");
+    let res = send(&r, raw_multipart(&bearer, body)).await;
+    assert!(res.status.is_client_error(), "{}", res.status);
+    assert_eq!(res.status, 413, "{}", res.text());
+    assert_eq!(stored_size(&t, "a.pdf").await, None);
+}

@@ -10,6 +10,9 @@ use crate::ApiError;
 /// Largest body a form of fields may have; signup and login are a few hundred bytes.
 const MAX_FIELDS_BODY: usize = 64 * 1024;
 
+/// Most multipart fields a form may have (the largest form here has five).
+const MAX_FIELDS: usize = 32;
+
 /// Named text fields from a JSON object, a urlencoded form or a multipart form (fields only):
 /// the original Flask server was driven from Postman forms, so all three are accepted.
 #[derive(Debug, Default)]
@@ -108,11 +111,18 @@ async fn from_multipart(content_type: &str, body: Bytes) -> Result<Fields, ApiEr
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut map = HashMap::new();
+    let mut parts = 0usize;
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| invalid_body(format!("malformed multipart body: {e}")))?
     {
+        parts += 1;
+        if parts > MAX_FIELDS {
+            return Err(invalid_body(format!(
+                "a form has at most {MAX_FIELDS} fields"
+            )));
+        }
         let name = field.name().unwrap_or_default().to_owned();
         if field.file_name().is_some() {
             return Err(ApiError::bad_request(

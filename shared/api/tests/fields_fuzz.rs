@@ -1,5 +1,5 @@
-//! Property test: any body under any content type gives the form-field parser `Ok` or a 4xx
-//! with a code — never a panic, never a 500.
+//! The form-field parser on hostile input: any body under any content type gives `Ok` or a
+//! 4xx with a code — never a panic, never a 500 (a property test); and its field bound.
 
 use bytes::Bytes;
 use ezshare_api::Fields;
@@ -56,4 +56,28 @@ proptest! {
             prop_assert!(e.status().is_client_error(), "{} {}", e.status(), e);
         }
     }
+}
+
+/// A form of text fields has at most 32 multipart fields: the 33rd is a 400.
+#[test]
+fn a_form_with_too_many_fields_is_refused() {
+    let form = |n: usize| {
+        let mut b = String::new();
+        for i in 0..n {
+            b.push_str(&format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n"
+            ));
+        }
+        b.push_str("--XyZ--\r\n");
+        Bytes::from(b)
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let ct = Some("multipart/form-data; boundary=XyZ");
+    let ok = rt.block_on(Fields::parse(ct, form(32))).unwrap();
+    assert_eq!(ok.optional("f31"), Some("v"));
+    let err = rt.block_on(Fields::parse(ct, form(33))).unwrap_err();
+    assert_eq!(err.status(), 400);
+    assert!(err.to_string().contains("at most 32 fields"), "{err}");
 }
