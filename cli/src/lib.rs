@@ -7,6 +7,7 @@ mod aws;
 mod embedded;
 mod endpoints;
 mod error;
+mod http_server;
 mod invite;
 mod secret;
 mod serve;

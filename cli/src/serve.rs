@@ -13,6 +13,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         _ => std::env::var(k).ok(),
     })?;
     let hasher = Hasher::new(max_concurrent_hashes()?);
+    let max_connections = max_connections()?;
     let listener = TcpListener::bind(args.addr)
         .await
         .map_err(CliError::io(format!("binding {}", args.addr)))?;
@@ -48,11 +49,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     } else {
         router
     };
-    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(CliError::io("serving"))?;
+    crate::http_server::serve(listener, router, max_connections, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -81,14 +78,26 @@ fn trust_proxy_headers() -> Result<bool, CliError> {
 pub const MAX_CONCURRENT_HASHES: &str = "MAX_CONCURRENT_HASHES";
 
 fn max_concurrent_hashes() -> Result<NonZeroUsize, CliError> {
-    let Ok(raw) = std::env::var(MAX_CONCURRENT_HASHES) else {
-        return Ok(Hasher::local_default_slots());
+    bounded(MAX_CONCURRENT_HASHES, 1024).map(|n| n.unwrap_or_else(Hasher::local_default_slots))
+}
+
+/// `MAX_CONNECTIONS`: connections open at once (1 to 65536); default 1024.
+pub const MAX_CONNECTIONS: &str = "MAX_CONNECTIONS";
+
+fn max_connections() -> Result<usize, CliError> {
+    bounded(MAX_CONNECTIONS, 65536).map(|n| n.map_or(1024, NonZeroUsize::get))
+}
+
+/// The whole number from 1 to `max` in `var`, if it is set.
+fn bounded(var: &'static str, max: usize) -> Result<Option<NonZeroUsize>, CliError> {
+    let Ok(raw) = std::env::var(var) else {
+        return Ok(None);
     };
     match raw.trim().parse::<NonZeroUsize>() {
-        Ok(n) if n.get() <= 1024 => Ok(n),
+        Ok(n) if n.get() <= max => Ok(Some(n)),
         _ => Err(ezshare_api::ConfigError::new(
-            MAX_CONCURRENT_HASHES,
-            format!("must be a whole number from 1 to 1024, got {raw:?}"),
+            var,
+            format!("must be a whole number from 1 to {max}, got {raw:?}"),
         )
         .into()),
     }

@@ -263,3 +263,75 @@ async fn a_running_server_owns_its_data_dir_and_invites_still_reach_it() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// 200 connections that never send a byte do not keep a normal request waiting; and the
+/// server closes a silent connection once the header deadline (10 s) has passed.
+#[tokio::test]
+async fn silent_connections_neither_block_others_nor_stay_open() {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[]);
+    let addr = server.url("").trim_start_matches("http://").to_owned();
+    let mut silent = Vec::new();
+    for _ in 0..200 {
+        silent.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let r = client()
+        .get(server.url("/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "answered beside 200 silent connections");
+
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), silent[0].read(&mut buf))
+        .await
+        .expect("closed before 20 s");
+    // Closed (EOF, or a reset) with at most a 408 written first.
+    match read {
+        Ok(0) | Err(_) => {}
+        Ok(n) => assert!(
+            String::from_utf8_lossy(&buf[..n]).contains("408"),
+            "{n} bytes"
+        ),
+    }
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(5),
+        "not before the deadline: {:?}",
+        started.elapsed()
+    );
+}
+
+/// With `MAX_CONNECTIONS=2`, a third connection waits until one of two closes, then is
+/// served.
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_their_turn() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[("MAX_CONNECTIONS", "2")]);
+    let addr = server.url("").trim_start_matches("http://").to_owned();
+    let first = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut third = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    third
+        .write_all(b"GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let early = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        third.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(early.is_err(), "served while two connections held the cap");
+    drop(first);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        third.read_to_end(&mut answer),
+    )
+    .await
+    .expect("served once a slot freed")
+    .unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 404"));
+}
