@@ -28,14 +28,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Backend::Embedded => {
             let (state, local) = embedded::state(&args.data_dir, &public_url, settings).await?;
             embedded::spawn_sweeper(&local);
+            // The signed upload and download routes stream files of any size: no deadline.
             let routes =
-                endpoints::routes().merge(ezshare_local_routes::routes(local.files, local.staging));
+                api_routes().merge(ezshare_local_routes::routes(local.files, local.staging));
             finish(routes, state.with_hasher(hasher))
         }
-        Backend::Aws => finish(
-            endpoints::routes(),
-            aws_state(settings).await?.with_hasher(hasher),
-        ),
+        Backend::Aws => finish(api_routes(), aws_state(settings).await?.with_hasher(hasher)),
     };
     // Scripts and tests read this line to find the server.
     println!("ezshare listening on http://{addr}");
@@ -101,6 +99,14 @@ fn bounded(var: &'static str, max: usize) -> Result<Option<NonZeroUsize>, CliErr
         )
         .into()),
     }
+}
+
+/// How long an API request may take locally, its body included (a 4 MiB upload at 1 Mbit/s
+/// takes 34 s); Lambda and API Gateway have their own.
+const API_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn api_routes() -> Router<AppState> {
+    ezshare_api::with_request_timeout(endpoints::routes(), API_REQUEST_TIMEOUT)
 }
 
 fn finish(routes: Router<AppState>, state: AppState) -> Router {

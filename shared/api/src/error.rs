@@ -34,6 +34,8 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("the file is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: u64 },
+    #[error("the request took longer than {} s", deadline.as_secs())]
+    RequestTimeout { deadline: std::time::Duration },
     #[error("the service is temporarily unavailable, retry shortly")]
     Unavailable(String),
     /// Every password-hashing slot is taken: retry in a second.
@@ -111,6 +113,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -129,6 +132,7 @@ impl ApiError {
             Self::Unauthenticated(_) => "unauthorized",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::Unavailable(_) => "service_unavailable",
             Self::Busy => "busy",
             Self::Internal(_) => "internal_error",

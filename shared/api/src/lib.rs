@@ -20,6 +20,7 @@ mod path;
 mod query;
 mod settings;
 mod state;
+mod timeout;
 pub mod visible;
 
 #[cfg(feature = "lambda")]
@@ -35,6 +36,7 @@ pub use path::Path;
 pub use query::QueryParams;
 pub use settings::{ConfigError, Settings, SignupPolicy, var};
 pub use state::AppState;
+pub use timeout::with_request_timeout;
 
 fn unknown_ops_user(raw: &str) -> ApiError {
     ApiError::not_found("unknown_ops_user", format!("no OPS user named {raw}"))
