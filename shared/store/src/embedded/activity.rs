@@ -168,20 +168,7 @@ impl ActivityStore for EmbeddedActivity {
                         filter.action.map(ActivityAction::as_str),
                         (limit + 1) as i64
                     ],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                            r.get(8)?,
-                            r.get(9)?,
-                        ))
-                    },
+                    |r| Row::try_from(r),
                 )
                 .map_err(StoreError::internal)?;
             rows.map(|r| r.map_err(StoreError::internal).and_then(parse))
@@ -327,21 +314,7 @@ pub(crate) async fn move_from_main(main: &Db, activity: &Db) -> Result<(), Store
                 .prepare(&format!("SELECT {COLUMNS} FROM activity"))
                 .map_err(StoreError::internal)?;
             let rows = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                    ))
-                })
+                .query_map([], |r| Legacy::try_from(r))
                 .map_err(StoreError::internal)?;
             rows.collect::<Result<Vec<_>, _>>()
                 .map(Some)
