@@ -9,6 +9,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ezshare_signup::ENDPOINT,
     ezshare_login::ENDPOINT,
     ezshare_logout::ENDPOINT,
+    ezshare_account::ENDPOINT,
     ezshare_upload::ENDPOINT,
     ezshare_list_files::ENDPOINT,
     ezshare_download::ENDPOINT,

@@ -245,6 +245,7 @@ fn bootstrap_refuses_real_aws_and_points_to_sam_deploy() {
         ("FILES_TABLE", "f"),
         ("SHARES_TABLE", "sh"),
         ("ACTIVITY_TABLE", "a"),
+        ("ATTEMPTS_TABLE", "at"),
         ("FILES_BUCKET", "b"),
     ] {
         cmd.env(var, value);

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use ezshare_api::throttle::LoginThrottle;
 use ezshare_api::{
     ApiError, AppState, ClientInfo, Endpoint, Fields, Route, RouterExt, Secrets, no_store,
     wants_json,
@@ -11,6 +12,7 @@ use ezshare_domain::{UserType, Username, rfc3339};
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use serde_json::json;
+use time::OffsetDateTime;
 
 const OPS_LOGIN: Route = Route::post("/ops/login");
 const CLIENT_LOGIN: Route = Route::post("/client/login");
@@ -40,11 +42,25 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let raw_username = fields.required("username")?;
     let raw_password = fields.required("password")?;
-    // A name that cannot exist is treated like an unknown one: same answer, same time.
-    let user = match Username::parse(raw_username) {
-        Ok(username) => state.stores.users.find_user(user_type, &username).await?,
-        Err(_) => None,
+    let throttle = LoginThrottle {
+        attempts: state.stores.attempts.as_ref(),
+        settings: &state.settings.throttle,
     };
+    let now = OffsetDateTime::now_utc();
+    // A name that cannot exist is treated like an unknown one: same answer, same time.
+    let find_user = async {
+        match Username::parse(raw_username) {
+            Ok(username) => state.stores.users.find_user(user_type, &username).await,
+            Err(_) => Ok(None),
+        }
+    };
+    // Counted before the password is checked; the user is read meanwhile.
+    let (admitted, user) = tokio::join!(
+        throttle.admit(user_type, raw_username, info.source_ip, now),
+        find_user
+    );
+    let admitted = admitted?;
+    let user = user?;
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
     if !state
         .hasher
@@ -63,7 +79,12 @@ async fn login(
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.expect("verify succeeds only for an existing user");
-    let issued = state.auth.start_session(user_type, &user.username).await?;
+    let (issued, reset) = tokio::join!(
+        state.auth.start_session(user_type, &user.username),
+        throttle.succeeded(admitted)
+    );
+    let issued = issued?;
+    reset?;
     tracing::info!(
         event = "login_ok",
         user_type = %user_type,

@@ -1,8 +1,12 @@
-//! `POST /logout` (and `GET /logout`, as in the original Flask server): end the caller's session.
+//! `POST /logout` (and `GET /logout`, as in the original Flask server): end the caller's
+//! session; `POST /logout?all=true`: every session of the caller's account ("log out
+//! everywhere", after a lost device or a leaked token).
 
 use axum::Router;
 use axum::extract::State;
-use ezshare_api::{ApiError, AppState, ClientInfo, Endpoint, Route, RouterExt, Secrets};
+use ezshare_api::{
+    ApiError, AppState, ClientInfo, Endpoint, QueryParams, Route, RouterExt, Secrets,
+};
 use ezshare_auth::extract::AnyCaller;
 use http::StatusCode;
 
@@ -28,15 +32,29 @@ async fn logout(
     State(state): State<AppState>,
     AnyCaller(caller): AnyCaller,
     info: ClientInfo,
+    query: QueryParams,
 ) -> Result<StatusCode, ApiError> {
-    state.auth.end_session(&caller).await?;
+    let everywhere = query.flag("all")?;
     let source_ip = info.source_ip.map(|ip| ip.to_string());
-    tracing::info!(
-        event = "logout",
-        user_type = %caller.user_type,
-        username = %caller.username,
-        source_ip = source_ip.as_deref().unwrap_or("-"),
-        "logged out"
-    );
+    if everywhere {
+        let ended = state.auth.end_all_sessions(&caller, false).await?;
+        tracing::info!(
+            event = "logout_all",
+            user_type = %caller.user_type,
+            username = %caller.username,
+            source_ip = source_ip.as_deref().unwrap_or("-"),
+            sessions_ended = ended,
+            "logged out everywhere"
+        );
+    } else {
+        state.auth.end_session(&caller).await?;
+        tracing::info!(
+            event = "logout",
+            user_type = %caller.user_type,
+            username = %caller.username,
+            source_ip = source_ip.as_deref().unwrap_or("-"),
+            "logged out"
+        );
+    }
     Ok(StatusCode::NO_CONTENT)
 }

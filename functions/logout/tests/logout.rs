@@ -80,3 +80,56 @@ async fn other_methods_are_405() {
     let req = Request::delete("/logout").body(Body::empty()).unwrap();
     send(&r, req).await.assert_error(405, "method_not_allowed");
 }
+
+fn post_to(uri: &str, bearer: &str) -> Request<Body> {
+    Request::post(uri)
+        .header("authorization", bearer)
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// `?all=true` ends every session of the account, the caller's own included; another
+/// account's (even of the same name and the other type) stays.
+#[tokio::test]
+async fn logout_all_ends_every_session_of_the_account() {
+    let (t, r) = app().await;
+    let alice = t.create_user(UserType::Ops, "alice").await;
+    let sessions = [
+        t.bearer_for(UserType::Ops, &alice).await,
+        t.bearer_for(UserType::Ops, &alice).await,
+        t.bearer_for(UserType::Ops, &alice).await,
+    ];
+    let client_alice = t.bearer(UserType::Client, "alice").await;
+    let bob = t.bearer(UserType::Ops, "bob").await;
+    let res = send(&r, post_to("/logout?all=true", &sessions[1])).await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    for s in &sessions {
+        assert!(t.state.auth.authenticate(Some(s)).await.is_err());
+    }
+    for other in [&client_alice, &bob] {
+        assert!(t.state.auth.authenticate(Some(other)).await.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn logout_all_false_or_a_bad_value() {
+    let (t, r) = app().await;
+    let alice = t.create_user(UserType::Ops, "alice").await;
+    let (a, b) = (
+        t.bearer_for(UserType::Ops, &alice).await,
+        t.bearer_for(UserType::Ops, &alice).await,
+    );
+    send(&r, post_to("/logout?all=everything", &a))
+        .await
+        .assert_error(400, "invalid_field");
+    assert!(
+        t.state.auth.authenticate(Some(&a)).await.is_ok(),
+        "unchanged"
+    );
+    assert_eq!(send(&r, post_to("/logout?all=false", &a)).await.status, 204);
+    assert!(t.state.auth.authenticate(Some(&a)).await.is_err());
+    assert!(
+        t.state.auth.authenticate(Some(&b)).await.is_ok(),
+        "only one"
+    );
+}

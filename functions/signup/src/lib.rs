@@ -4,7 +4,10 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use ezshare_api::{ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets, SignupPolicy};
+use ezshare_api::{
+    ApiError, AppState, ClientInfo, Endpoint, Fields, Route, RouterExt, Secrets, SignupPolicy,
+    throttle,
+};
 use ezshare_domain::{DisplayName, Email, InviteCode, Password, UserType, Username};
 use ezshare_store::{StoreError, StoredInvite, UserRecord};
 use http::StatusCode;
@@ -25,8 +28,8 @@ pub const ENDPOINT: Endpoint = Endpoint {
 
 fn router() -> Router<AppState> {
     Router::new()
-        .serve(OPS_SIGNUP, |s, f| signup(UserType::Ops, s, f))
-        .serve(CLIENT_SIGNUP, |s, f| signup(UserType::Client, s, f))
+        .serve(OPS_SIGNUP, |s, i, f| signup(UserType::Ops, s, i, f))
+        .serve(CLIENT_SIGNUP, |s, i, f| signup(UserType::Client, s, i, f))
 }
 
 /// What a signup asks for, parsed.
@@ -54,10 +57,20 @@ impl NewAccount {
 async fn signup(
     user_type: UserType,
     State(state): State<AppState>,
+    info: ClientInfo,
     fields: Fields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let account = NewAccount::parse(&fields)?;
     let now = OffsetDateTime::now_utc();
+    // Every signup from an address counts, whatever its outcome: taken names are what an
+    // enumeration through signup would look for.
+    throttle::admit_signup(
+        state.stores.attempts.as_ref(),
+        &state.settings.throttle,
+        info.source_ip,
+        now,
+    )
+    .await?;
+    let account = NewAccount::parse(&fields)?;
     // Checked before the (deliberately slow) password hash: a refused invite costs nothing.
     let invite = match fields.optional("invite_code") {
         Some(raw) => Some(admitting_invite(&state, user_type, raw, now).await?),

@@ -419,3 +419,42 @@ async fn of_twenty_signups_racing_on_one_code_exactly_one_succeeds() {
     }
     assert_eq!(created, 1);
 }
+
+/// Signups per source address: past the limit, 429 with when to come back, whatever the
+/// outcome of the ones before (taken names count too); other addresses are not affected.
+#[tokio::test]
+async fn signups_from_one_address_are_limited() {
+    let mut settings = TestApp::open_signup();
+    settings.throttle.signup_max_per_ip = 2;
+    let (_t, r) = app_with(settings).await;
+    let signup_from = |ip: &str, name: &str| {
+        let mut req = post_json(
+            "/client/signup",
+            json!({"username": name, "password": "s3cret-pass"}),
+        );
+        req.extensions_mut()
+            .insert(ezshare_api::SourceIp(ip.parse().unwrap()));
+        send(&r, req)
+    };
+    assert_eq!(signup_from("203.0.113.9", "first").await.status, 201);
+    signup_from("203.0.113.9", "first")
+        .await
+        .assert_error(409, "username_taken");
+    let third = signup_from("203.0.113.9", "third").await;
+    third.assert_error(429, "too_many_attempts");
+    let wait: u64 = third.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&wait), "{wait}");
+    assert_eq!(signup_from("198.51.100.1", "third").await.status, 201);
+    // Without a known address (as here, through the router alone) nothing is counted.
+    for i in 0..3 {
+        let res = send(
+            &r,
+            post_json(
+                "/client/signup",
+                json!({"username": format!("noip{i}"), "password": "s3cret-pass"}),
+            ),
+        )
+        .await;
+        assert_eq!(res.status, 201);
+    }
+}

@@ -38,6 +38,10 @@ pub enum ApiError {
     RequestTimeout { deadline: std::time::Duration },
     #[error("the service is temporarily unavailable, retry shortly")]
     Unavailable(String),
+    /// Too many attempts (logins, signups) from this address or for this account: retry
+    /// after the lockout or the counting window ends.
+    #[error("too many attempts, retry in {} s", retry_after.as_secs())]
+    TooManyAttempts { retry_after: std::time::Duration },
     /// Every password-hashing slot is taken: retry in a second.
     #[error("too many sign-ins at once, retry in a second")]
     Busy,
@@ -114,6 +118,7 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -133,6 +138,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::RequestTimeout { .. } => "request_timeout",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unavailable(_) => "service_unavailable",
             Self::Busy => "busy",
             Self::Internal(_) => "internal_error",
@@ -218,6 +224,12 @@ impl IntoResponse for ApiError {
                 headers.insert(
                     header::RETRY_AFTER,
                     HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                );
+            }
+            Self::TooManyAttempts { retry_after } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after.as_secs()),
                 );
             }
             Self::Busy => {

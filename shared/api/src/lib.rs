@@ -20,6 +20,7 @@ mod path;
 mod query;
 mod settings;
 mod state;
+pub mod throttle;
 mod timeout;
 pub mod visible;
 
@@ -34,7 +35,7 @@ pub use log_filter::{Targets, log_filter};
 pub use negotiate::{no_store, wants_json};
 pub use path::Path;
 pub use query::QueryParams;
-pub use settings::{ConfigError, Settings, SignupPolicy, var};
+pub use settings::{ConfigError, Settings, SignupPolicy, ThrottleSettings, var};
 pub use state::AppState;
 pub use timeout::with_request_timeout;
 

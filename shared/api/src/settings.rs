@@ -34,6 +34,11 @@ pub mod var {
     pub const CLIENT_SIGNUP: &str = "CLIENT_SIGNUP";
     pub const NEW_FILE_VISIBILITY: &str = "NEW_FILE_VISIBILITY";
     pub const ACTIVITY_RETENTION_DAYS: &str = "ACTIVITY_RETENTION_DAYS";
+    pub const LOGIN_MAX_FAILURES: &str = "LOGIN_MAX_FAILURES";
+    pub const LOGIN_FAILURE_WINDOW_SECONDS: &str = "LOGIN_FAILURE_WINDOW_SECONDS";
+    pub const LOGIN_MAX_FAILURES_PER_ACCOUNT: &str = "LOGIN_MAX_FAILURES_PER_ACCOUNT";
+    pub const LOGIN_MAX_FAILURES_PER_IP: &str = "LOGIN_MAX_FAILURES_PER_IP";
+    pub const SIGNUP_MAX_PER_IP: &str = "SIGNUP_MAX_PER_IP";
 
     /// Every one of them.
     pub const ALL: &[&str] = &[
@@ -48,6 +53,11 @@ pub mod var {
         CLIENT_SIGNUP,
         NEW_FILE_VISIBILITY,
         ACTIVITY_RETENTION_DAYS,
+        LOGIN_MAX_FAILURES,
+        LOGIN_FAILURE_WINDOW_SECONDS,
+        LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        LOGIN_MAX_FAILURES_PER_IP,
+        SIGNUP_MAX_PER_IP,
     ];
 }
 
@@ -69,6 +79,47 @@ impl SignupPolicy {
                 setting,
                 format!("must be \"invite\" or \"open\", got {raw:?}"),
             )),
+        }
+    }
+}
+
+/// Limits on password guessing and signups (see `crate::throttle`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleSettings {
+    /// Failed logins of one account from one address before it is locked out; default 5.
+    pub login_max_failures: u32,
+    /// The window those failures (and the per-address ones) are counted in; default 900 s.
+    pub login_failure_window: u32,
+    /// Failed logins of one account from all addresses per hour; default 100.
+    pub login_max_failures_per_account: u32,
+    /// Failed logins from one address, all accounts, per window; default 50.
+    pub login_max_failures_per_ip: u32,
+    /// Signups from one address per hour; default 20.
+    pub signup_max_per_ip: u32,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        Self {
+            login_max_failures: 5,
+            login_failure_window: 900,
+            login_max_failures_per_account: 100,
+            login_max_failures_per_ip: 50,
+            signup_max_per_ip: 20,
+        }
+    }
+}
+
+impl ThrottleSettings {
+    /// Limits no test (or office) reaches: for tests that sign up and log in many users
+    /// from one address and are not about throttling.
+    pub fn generous() -> Self {
+        Self {
+            login_max_failures: 1_000_000,
+            login_max_failures_per_account: 1_000_000,
+            login_max_failures_per_ip: 1_000_000,
+            signup_max_per_ip: 1_000_000,
+            ..Self::default()
         }
     }
 }
@@ -97,6 +148,7 @@ pub struct Settings {
     pub new_file_visibility: Visibility,
     /// How long activity events are kept; default 400 days.
     pub activity_retention: Duration,
+    pub throttle: ThrottleSettings,
 }
 
 impl Default for Settings {
@@ -112,6 +164,7 @@ impl Default for Settings {
             client_signup: SignupPolicy::Open,
             new_file_visibility: Visibility::Private,
             activity_retention: Duration::from_secs(400 * 24 * 60 * 60),
+            throttle: ThrottleSettings::default(),
         }
     }
 }
@@ -182,6 +235,27 @@ impl Settings {
         if let Some(days) = number(&lookup, var::ACTIVITY_RETENTION_DAYS, 1, 3650)? {
             s.activity_retention = Duration::from_secs(days * 24 * 60 * 60);
         }
+        let limit = |setting| number(&lookup, setting, 1, 1_000_000);
+        let t = &mut s.throttle;
+        for (setting, value) in [
+            (var::LOGIN_MAX_FAILURES, &mut t.login_max_failures),
+            (
+                var::LOGIN_MAX_FAILURES_PER_ACCOUNT,
+                &mut t.login_max_failures_per_account,
+            ),
+            (
+                var::LOGIN_MAX_FAILURES_PER_IP,
+                &mut t.login_max_failures_per_ip,
+            ),
+            (var::SIGNUP_MAX_PER_IP, &mut t.signup_max_per_ip),
+        ] {
+            if let Some(n) = limit(setting)? {
+                *value = n as u32;
+            }
+        }
+        if let Some(secs) = number(&lookup, var::LOGIN_FAILURE_WINDOW_SECONDS, 60, 86_400)? {
+            t.login_failure_window = secs as u32;
+        }
         if let Some(types) = lookup(var::ALLOWED_FILE_TYPES) {
             s.file_types = FileTypePolicy::parse(&types)
                 .map_err(|e| ConfigError::new(var::ALLOWED_FILE_TYPES, e.message))?;
@@ -235,6 +309,34 @@ mod tests {
         assert_eq!(s.signup_policy(UserType::Client), SignupPolicy::Open);
         assert_eq!(s.new_file_visibility, Visibility::Private);
         assert_eq!(s.activity_retention, Duration::from_secs(400 * 86400));
+        assert_eq!(s.throttle, ThrottleSettings::default());
+        assert_eq!(s.throttle.login_max_failures, 5);
+        assert_eq!(s.throttle.login_failure_window, 900);
+        assert_eq!(s.throttle.login_max_failures_per_account, 100);
+        assert_eq!(s.throttle.login_max_failures_per_ip, 50);
+        assert_eq!(s.throttle.signup_max_per_ip, 20);
+    }
+
+    #[test]
+    fn throttle_limits_from_env() {
+        let s = from(&[
+            ("LOGIN_MAX_FAILURES", "3"),
+            ("LOGIN_FAILURE_WINDOW_SECONDS", "600"),
+            ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "40"),
+            ("LOGIN_MAX_FAILURES_PER_IP", "30"),
+            ("SIGNUP_MAX_PER_IP", "1000"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.throttle,
+            ThrottleSettings {
+                login_max_failures: 3,
+                login_failure_window: 600,
+                login_max_failures_per_account: 40,
+                login_max_failures_per_ip: 30,
+                signup_max_per_ip: 1000,
+            }
+        );
     }
 
     #[test]
@@ -298,6 +400,11 @@ mod tests {
             ("CLIENT_SIGNUP", ""),
             ("NEW_FILE_VISIBILITY", "public"),
             ("ACTIVITY_RETENTION_DAYS", "0"),
+            ("LOGIN_MAX_FAILURES", "0"),
+            ("LOGIN_FAILURE_WINDOW_SECONDS", "59"),
+            ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "lots"),
+            ("LOGIN_MAX_FAILURES_PER_IP", "1000001"),
+            ("SIGNUP_MAX_PER_IP", "-1"),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.setting, k);

@@ -131,6 +131,25 @@ impl Authenticator {
     pub async fn end_session(&self, caller: &Caller) -> Result<(), AuthError> {
         Ok(self.sessions.delete_session(&caller.session_id).await?)
     }
+
+    /// Ends every session of the caller's account, the caller's own too unless `keep_own`
+    /// (a password change keeps the session that made it); returns how many ended.
+    pub async fn end_all_sessions(
+        &self,
+        caller: &Caller,
+        keep_own: bool,
+    ) -> Result<usize, AuthError> {
+        let keep = keep_own.then_some(&caller.session_id);
+        let ended = self
+            .sessions
+            .delete_user_sessions(caller.user_type, &caller.username, keep)
+            .await?;
+        if !keep_own {
+            // Never left to an index that may lag: the caller's own session ends for sure.
+            self.sessions.delete_session(&caller.session_id).await?;
+        }
+        Ok(ended)
+    }
 }
 
 /// Extracts the token from `Bearer <token>`; the scheme is case-insensitive (RFC 7235).

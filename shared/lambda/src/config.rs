@@ -7,6 +7,7 @@ pub const INVITES_TABLE: &str = "INVITES_TABLE";
 pub const FILES_TABLE: &str = "FILES_TABLE";
 pub const SHARES_TABLE: &str = "SHARES_TABLE";
 pub const ACTIVITY_TABLE: &str = "ACTIVITY_TABLE";
+pub const ATTEMPTS_TABLE: &str = "ATTEMPTS_TABLE";
 pub const FILES_BUCKET: &str = "FILES_BUCKET";
 pub const JWT_SECRET_ARN: &str = "JWT_SECRET_ARN";
 pub const JWT_SECRET: &str = "JWT_SECRET";
@@ -19,6 +20,7 @@ const WIRING: &[&str] = &[
     FILES_TABLE,
     SHARES_TABLE,
     ACTIVITY_TABLE,
+    ATTEMPTS_TABLE,
     FILES_BUCKET,
     JWT_SECRET_ARN,
     JWT_SECRET,
@@ -68,6 +70,7 @@ impl AwsConfig {
             files_table: required(FILES_TABLE)?,
             shares_table: required(SHARES_TABLE)?,
             activity_table: required(ACTIVITY_TABLE)?,
+            attempts_table: required(ATTEMPTS_TABLE)?,
             bucket: required(FILES_BUCKET)?,
         };
         let secret = match (secrets, lookup(JWT_SECRET_ARN), lookup(JWT_SECRET)) {
@@ -113,6 +116,7 @@ mod tests {
         (FILES_TABLE, "files"),
         (SHARES_TABLE, "shares"),
         (ACTIVITY_TABLE, "activity"),
+        (ATTEMPTS_TABLE, "attempts"),
         (FILES_BUCKET, "bucket"),
     ];
 
@@ -139,6 +143,7 @@ mod tests {
             FILES_TABLE,
             SHARES_TABLE,
             ACTIVITY_TABLE,
+            ATTEMPTS_TABLE,
             FILES_BUCKET,
         ] {
             let pairs: Vec<_> = BASE

@@ -6,6 +6,7 @@
 //! [`conformance`] suite.
 
 mod activity;
+mod attempts;
 pub mod cursor;
 mod error;
 mod files;
@@ -26,6 +27,7 @@ pub mod conformance;
 use std::sync::Arc;
 
 pub use activity::{ActivityEvent, ActivityFilter, ActivityPage, ActivityStore};
+pub use attempts::{AttemptStore, Lockout, Window};
 pub use error::StoreError;
 pub use files::{FilePage, FileStore, FileSummary, PresignedDownload, StoredFile, WriteMode};
 pub use invites::{InviteRecord, InviteStore, StoredInvite};
@@ -36,7 +38,7 @@ pub use users::{UserRecord, UserStore};
 
 /// An adapter's stores by their concrete types (what its own code, such as the local
 /// server's routes, may need), sharing whatever clients or connections the adapter has.
-pub struct Backend<U, S, F, T, I, H, A> {
+pub struct Backend<U, S, F, T, I, H, A, C> {
     pub users: Arc<U>,
     pub sessions: Arc<S>,
     pub files: Arc<F>,
@@ -44,9 +46,10 @@ pub struct Backend<U, S, F, T, I, H, A> {
     pub invites: Arc<I>,
     pub shares: Arc<H>,
     pub activity: Arc<A>,
+    pub attempts: Arc<C>,
 }
 
-impl<U, S, F, T, I, H, A> Backend<U, S, F, T, I, H, A>
+impl<U, S, F, T, I, H, A, C> Backend<U, S, F, T, I, H, A, C>
 where
     U: UserStore,
     S: SessionStore,
@@ -55,6 +58,7 @@ where
     I: InviteStore,
     H: ShareStore,
     A: ActivityStore,
+    C: AttemptStore,
 {
     /// The same stores behind their ports, as handlers use them.
     pub fn stores(&self) -> Stores {
@@ -66,6 +70,7 @@ where
             invites: self.invites.clone(),
             shares: self.shares.clone(),
             activity: self.activity.clone(),
+            attempts: self.attempts.clone(),
         }
     }
 }
@@ -80,4 +85,5 @@ pub struct Stores {
     pub invites: Arc<dyn InviteStore>,
     pub shares: Arc<dyn ShareStore>,
     pub activity: Arc<dyn ActivityStore>,
+    pub attempts: Arc<dyn AttemptStore>,
 }

@@ -31,4 +31,15 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Deletes the session; deleting a missing session is not an error.
     async fn delete_session(&self, id: &SessionId) -> Result<(), StoreError>;
+
+    /// Deletes every session of one user except `keep` (the caller's own, when it stays),
+    /// through an index of sessions by user; returns how many it deleted. The AWS index is
+    /// eventually consistent: a session started within the last second may survive, and a
+    /// second call ends it.
+    async fn delete_user_sessions(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        keep: Option<&SessionId>,
+    ) -> Result<usize, StoreError>;
 }

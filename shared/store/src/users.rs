@@ -38,4 +38,14 @@ pub trait UserStore: Send + Sync + 'static {
         user_type: UserType,
         username: &Username,
     ) -> Result<bool, StoreError>;
+
+    /// Replaces the user's password hash if it is still `current` (compare-and-swap, so of
+    /// two racing changes one wins); `false` when it is not, or the user is gone.
+    async fn replace_password_hash(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        current: &str,
+        new: &str,
+    ) -> Result<bool, StoreError>;
 }

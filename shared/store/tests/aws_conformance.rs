@@ -35,6 +35,7 @@ fn fresh_names() -> AwsNames {
         files_table: unique_name("file-index"),
         shares_table: unique_name("shares"),
         activity_table: unique_name("activity"),
+        attempts_table: unique_name("attempts"),
         bucket: unique_name("files"),
     }
 }
@@ -67,9 +68,11 @@ async fn bootstrap_creates_what_is_missing_and_then_nothing() {
             format!("table {}", names.shares_table),
             format!("table {}", names.activity_table),
             format!("table {}", names.invites_table),
+            format!("table {}", names.attempts_table),
             format!("TTL on {}.expires_at", names.sessions_table),
             format!("TTL on {}.expires_at", names.invites_table),
             format!("TTL on {}.expires_at", names.activity_table),
+            format!("TTL on {}.expires_at", names.attempts_table),
             format!("bucket {}", names.bucket),
         ]
     );

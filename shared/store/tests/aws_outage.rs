@@ -22,6 +22,7 @@ async fn a_stopped_emulator_is_unavailable_until_it_is_back() {
         files_table: unique_name("file-index"),
         shares_table: unique_name("shares"),
         activity_table: unique_name("activity"),
+        attempts_table: unique_name("attempts"),
         bucket: unique_name("files"),
     };
     bootstrap(&config, &names).await.unwrap();

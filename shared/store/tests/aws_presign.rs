@@ -25,6 +25,7 @@ fn names() -> AwsNames {
         files_table: unique_name("file-index"),
         shares_table: unique_name("shares"),
         activity_table: unique_name("activity"),
+        attempts_table: unique_name("attempts"),
         bucket: unique_name("files"),
     }
 }
@@ -158,6 +159,7 @@ async fn presigning_needs_no_network() {
         files_table: "files".into(),
         shares_table: "shares".into(),
         activity_table: "activity".into(),
+        attempts_table: "attempts".into(),
         bucket: "ezshare-files".into(),
     };
     let stores = AwsBackend::new(&config, names).stores();

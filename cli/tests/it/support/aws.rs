@@ -47,6 +47,7 @@ impl AwsStack {
                 files_table: unique_name("file-index"),
                 shares_table: unique_name("shares"),
                 activity_table: unique_name("activity"),
+                attempts_table: unique_name("attempts"),
                 bucket: unique_name("files"),
             },
         }
@@ -66,6 +67,7 @@ impl AwsStack {
             ("FILES_TABLE", self.names.files_table.clone()),
             ("SHARES_TABLE", self.names.shares_table.clone()),
             ("ACTIVITY_TABLE", self.names.activity_table.clone()),
+            ("ATTEMPTS_TABLE", self.names.attempts_table.clone()),
             ("FILES_BUCKET", self.names.bucket.clone()),
             ("JWT_SECRET", JWT_SECRET.to_owned()),
         ]

@@ -7,7 +7,9 @@ use serde_norway::Value;
 use super::read::*;
 use super::settings::settings_variables;
 use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType};
-use ezshare_store::aws::schema::{activity, bucket, files, invites, sessions, shares, users};
+use ezshare_store::aws::schema::{
+    activity, attempts, bucket, files, invites, sessions, shares, users,
+};
 use ezshare_store::aws::{AwsNames, bootstrap};
 
 /// (attribute, key type) in template order.
@@ -158,7 +160,19 @@ fn tables_match_the_store_schema() {
     );
     assert_eq!(
         attribute_definitions(&names.sessions_table),
-        BTreeSet::from([pair(sessions::PARTITION_KEY, "S")])
+        BTreeSet::from([
+            pair(sessions::PARTITION_KEY, "S"),
+            pair(sessions::USERNAME, "S"),
+            pair(sessions::USER_TYPE, "S"),
+        ])
+    );
+    assert_eq!(
+        indexes(&names.sessions_table),
+        BTreeSet::from([index(
+            sessions::BY_USER,
+            sessions::USERNAME,
+            sessions::USER_TYPE
+        )])
     );
     assert_eq!(
         ttl_attribute(&names.sessions_table).as_deref(),
@@ -216,6 +230,14 @@ fn tables_match_the_store_schema() {
         )])
     );
     assert_eq!(
+        key_schema(&names.attempts_table),
+        [pair(attempts::PARTITION_KEY, "HASH")]
+    );
+    assert_eq!(
+        ttl_attribute(&names.attempts_table).as_deref(),
+        Some(attempts::TTL_ATTRIBUTE)
+    );
+    assert_eq!(
         key_schema(&names.activity_table),
         [
             pair(activity::PARTITION_KEY, "HASH"),
@@ -233,6 +255,7 @@ fn tables_match_the_store_schema() {
         &names.files_table,
         &names.shares_table,
         &names.activity_table,
+        &names.attempts_table,
     ] {
         let p = at(resource(table), &["Properties"]).unwrap();
         assert_eq!(
@@ -332,6 +355,7 @@ async fn bootstrap_creates_the_templates_tables() {
         files_table: unique_name("tpl-file-index"),
         shares_table: unique_name("tpl-shares"),
         activity_table: unique_name("tpl-activity"),
+        attempts_table: unique_name("tpl-attempts"),
         bucket: unique_name("tpl-files"),
     };
     bootstrap(&config, &aws).await.expect("bootstrap on moto");
@@ -344,6 +368,7 @@ async fn bootstrap_creates_the_templates_tables() {
         (&aws.files_table, &names.files_table),
         (&aws.shares_table, &names.shares_table),
         (&aws.activity_table, &names.activity_table),
+        (&aws.attempts_table, &names.attempts_table),
     ] {
         let table = dynamodb
             .describe_table()

@@ -12,30 +12,57 @@ use super::read::*;
 const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     // create_user: PutItem with a condition; with an invite, find_invite (GetItem), then
     // redeem_invite: TransactWriteItems of that Put and the invite's conditional Update.
+    // Signups per source address: add_attempts (UpdateItem ADD).
     (
         "signup",
         &[
+            ("dynamodb:UpdateItem", ATTEMPTS),
             ("dynamodb:PutItem", USERS),
             ("dynamodb:GetItem", INVITES),
             ("dynamodb:UpdateItem", INVITES),
         ],
     ),
-    // find_user, then start_session (signs with the secret, writes the session).
+    // find_user, then start_session (signs with the secret, writes the session). The
+    // throttle: find_lockout (GetItem), add_attempts (UpdateItem ADD), put_lockout (PutItem),
+    // and on success clear_attempts and clear_lockout (DeleteItem).
     (
         "login",
         &[
+            ("dynamodb:GetItem", ATTEMPTS),
+            ("dynamodb:UpdateItem", ATTEMPTS),
+            ("dynamodb:PutItem", ATTEMPTS),
+            ("dynamodb:DeleteItem", ATTEMPTS),
             ("dynamodb:GetItem", USERS),
             ("dynamodb:PutItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
         ],
     ),
-    // authenticate (find_session), then end_session.
+    // authenticate (find_session), then end_session; with ?all=true delete_user_sessions
+    // (Query of the index by user, DeleteItem each).
     (
         "logout",
         &[
             ("dynamodb:GetItem", SESSIONS),
             ("dynamodb:DeleteItem", SESSIONS),
+            ("dynamodb:Query", SESSIONS_BY_USER),
             ("secretsmanager:GetSecretValue", SECRET),
+        ],
+    ),
+    // authenticate, find_user and the throttle (as login), replace_password_hash
+    // (conditional UpdateItem), delete_user_sessions.
+    (
+        "account",
+        &[
+            ("dynamodb:GetItem", SESSIONS),
+            ("secretsmanager:GetSecretValue", SECRET),
+            ("dynamodb:GetItem", USERS),
+            ("dynamodb:UpdateItem", USERS),
+            ("dynamodb:Query", SESSIONS_BY_USER),
+            ("dynamodb:DeleteItem", SESSIONS),
+            ("dynamodb:GetItem", ATTEMPTS),
+            ("dynamodb:UpdateItem", ATTEMPTS),
+            ("dynamodb:PutItem", ATTEMPTS),
+            ("dynamodb:DeleteItem", ATTEMPTS),
         ],
     ),
     // authenticate, then put_file: PutObject of a fresh version, UpdateItem of the files

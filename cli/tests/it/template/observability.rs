@@ -64,6 +64,64 @@ fn functions_are_traced_logged_with_retention_and_alarmed() {
     assert_eq!(type_of(&destination.0), "AWS::Logs::LogGroup");
 }
 
+/// Login and signup routes have a throttle of their own, below the stage's, and their
+/// functions a reserved-concurrency parameter (unreserved by default, set by prod).
+#[test]
+fn login_and_signup_are_throttled_per_route_and_may_reserve_concurrency() {
+    let mut throttled = vec![];
+    for f in Function::all() {
+        let events = at(f.resource, &["Properties", "Events"]).and_then(|e| e.as_mapping());
+        for event in events.into_iter().flat_map(|m| m.values()) {
+            let path = at(event, &["Properties", "Path"]).and_then(string);
+            let Some(path) = path.filter(|p| p.ends_with("/login") || p.ends_with("/signup"))
+            else {
+                continue;
+            };
+            for (key, param) in [
+                ("ThrottlingRateLimit", "AuthThrottlingRateLimit"),
+                ("ThrottlingBurstLimit", "AuthThrottlingBurstLimit"),
+            ] {
+                let v = at(event, &["Properties", "RouteSettings", key]);
+                assert_eq!(v.and_then(ref_target), Some(param), "{path}: {key}");
+            }
+            throttled.push(path.to_owned());
+        }
+        if ["login", "signup"].contains(&f.binary()) {
+            let reserved = at(f.resource, &["Properties", "ReservedConcurrentExecutions"])
+                .unwrap_or_else(|| panic!("{}: ReservedConcurrentExecutions", f.id));
+            let rendered = format!("{reserved:?}");
+            assert!(
+                rendered.contains("HasAuthReservedConcurrency")
+                    && rendered.contains("AuthReservedConcurrency"),
+                "{}: {rendered}",
+                f.id
+            );
+        }
+    }
+    throttled.sort();
+    assert_eq!(
+        throttled,
+        [
+            "/client/login",
+            "/client/signup",
+            "/ops/login",
+            "/ops/signup"
+        ]
+    );
+    let rate = |p: &str| parameter_default(p).as_u64().unwrap();
+    assert!(rate("AuthThrottlingRateLimit") < rate("ApiThrottlingRateLimit"));
+    assert_eq!(
+        parameter_default("AuthReservedConcurrency").as_u64(),
+        Some(0)
+    );
+    let samconfig = std::fs::read_to_string(Path::new(WORKSPACE).join("samconfig.toml")).unwrap();
+    let prod = samconfig.split("[prod.global.parameters]").nth(1).unwrap();
+    assert!(
+        prod.contains("\"AuthReservedConcurrency=20\""),
+        "prod reserves"
+    );
+}
+
 #[test]
 fn cfn_lint_reports_nothing() {
     let program = std::env::var_os(CFN_LINT_ENV)

@@ -17,7 +17,9 @@ pub(crate) const FILES: &str = "files table";
 pub(crate) const FILES_BY_VISIBILITY: &str = "files table index by-visibility";
 pub(crate) const SHARES: &str = "shares table";
 pub(crate) const ACTIVITY: &str = "activity table";
+pub(crate) const ATTEMPTS: &str = "attempts table";
 pub(crate) const SHARES_BY_CLIENT: &str = "shares table index by-client";
+pub(crate) const SESSIONS_BY_USER: &str = "sessions table index by-user";
 pub(crate) const SECRET: &str = "jwt secret";
 pub(crate) const BUCKET: &str = "bucket";
 pub(crate) const FILE_OBJECTS: &str = "bucket/files/*";
@@ -336,6 +338,7 @@ pub(crate) struct DataNames {
     pub(crate) files_table: String,
     pub(crate) shares_table: String,
     pub(crate) activity_table: String,
+    pub(crate) attempts_table: String,
     pub(crate) bucket: String,
     pub(crate) secret: String,
 }
@@ -371,6 +374,7 @@ impl DataNames {
             files_table: one("FILES_TABLE", "AWS::DynamoDB::Table"),
             shares_table: one("SHARES_TABLE", "AWS::DynamoDB::Table"),
             activity_table: one("ACTIVITY_TABLE", "AWS::DynamoDB::Table"),
+            attempts_table: one("ATTEMPTS_TABLE", "AWS::DynamoDB::Table"),
             bucket: one("FILES_BUCKET", "AWS::S3::Bucket"),
             secret: one("JWT_SECRET_ARN", "AWS::SecretsManager::Secret"),
         }
@@ -400,6 +404,9 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
         if res == names.activity_table {
             return ACTIVITY.into();
         }
+        if res == names.attempts_table {
+            return ATTEMPTS.into();
+        }
         if res == names.bucket {
             return BUCKET.into();
         }
@@ -408,7 +415,11 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
         return SECRET.into();
     }
     if let Some(sub) = sub_string(v) {
-        for (table, described) in [(&names.files_table, FILES), (&names.shares_table, SHARES)] {
+        for (table, described) in [
+            (&names.files_table, FILES),
+            (&names.shares_table, SHARES),
+            (&names.sessions_table, SESSIONS),
+        ] {
             if let Some(index) = sub.strip_prefix(&format!("${{{table}.Arn}}/index/")) {
                 assert!(!index.contains("${") && !index.contains('*'), "{sub}");
                 return format!("{described} index {index}");

@@ -11,15 +11,15 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::errors::{status_of, store_error};
-use super::schema::{activity, files, invites, sessions, shares, users};
+use super::schema::{activity, attempts, files, invites, sessions, shares, users};
 use super::{AwsNames, dynamodb_client, s3_client};
 use crate::StoreError;
 
 /// How long a new table may take to become ACTIVE (seconds on AWS, at once on moto).
 const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Creates the users, sessions, files, shares, activity and invites tables (on-demand billing, with TTL on the
-/// sessions' and invites' `expires_at`) and the bucket, each only if missing. Returns what it created, one line each
+/// Creates the users, sessions, files, shares, activity, invites and attempts tables (on-demand
+/// billing, with TTL on `expires_at` where items expire) and the bucket, each only if missing. Returns what it created, one line each
 /// ("table NAME", "TTL on TABLE.ATTRIBUTE", "bucket NAME"): nothing on a complete setup.
 pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<String>, StoreError> {
     let dynamodb = dynamodb_client(config);
@@ -32,7 +32,12 @@ pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<Strin
         done.push(format!("table {}", names.users_table));
     }
     let sessions_keys = [(sessions::PARTITION_KEY, KeyType::Hash)];
-    if create_table(&dynamodb, &names.sessions_table, &sessions_keys, &[]).await? {
+    let by_user = Index {
+        name: sessions::BY_USER,
+        partition_key: sessions::USERNAME,
+        sort_key: sessions::USER_TYPE,
+    };
+    if create_table(&dynamodb, &names.sessions_table, &sessions_keys, &[by_user]).await? {
         done.push(format!("table {}", names.sessions_table));
     }
     let files_keys = [
@@ -70,10 +75,15 @@ pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<Strin
     if create_table(&dynamodb, &names.invites_table, &invites_keys, &[]).await? {
         done.push(format!("table {}", names.invites_table));
     }
+    let attempts_keys = [(attempts::PARTITION_KEY, KeyType::Hash)];
+    if create_table(&dynamodb, &names.attempts_table, &attempts_keys, &[]).await? {
+        done.push(format!("table {}", names.attempts_table));
+    }
     for (table, attribute) in [
         (&names.sessions_table, sessions::TTL_ATTRIBUTE),
         (&names.invites_table, invites::TTL_ATTRIBUTE),
         (&names.activity_table, activity::TTL_ATTRIBUTE),
+        (&names.attempts_table, attempts::TTL_ATTRIBUTE),
     ] {
         if enable_ttl(&dynamodb, table, attribute).await? {
             done.push(format!("TTL on {table}.{attribute}"));

@@ -1,9 +1,10 @@
-//! The AWS backend: users, sessions, invites and file metadata in DynamoDB, file bytes in
+//! The AWS backend: users, sessions, invites, attempt counts and file metadata in DynamoDB, file bytes in
 //! S3, downloads through S3 presigned URLs. The same code runs against moto in tests (see `ezshare-emulator`).
 //!
 //! The table and key layout is fixed in [`schema`]; [`bootstrap`] creates what is missing.
 
 mod activity;
+mod attempts;
 mod bootstrap;
 mod errors;
 mod file_index;
@@ -26,6 +27,7 @@ use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
 
 pub use activity::DynamoActivity;
+pub use attempts::DynamoAttempts;
 pub use bootstrap::bootstrap;
 pub use files::AwsFiles;
 pub use invites::DynamoInvites;
@@ -46,6 +48,7 @@ pub struct AwsNames {
     pub files_table: String,
     pub shares_table: String,
     pub activity_table: String,
+    pub attempts_table: String,
     pub bucket: String,
 }
 
@@ -59,6 +62,7 @@ pub type AwsBackend = Backend<
     DynamoInvites,
     DynamoShares,
     DynamoActivity,
+    DynamoAttempts,
 >;
 
 impl AwsBackend {
@@ -75,6 +79,7 @@ impl AwsBackend {
             )),
             shares: Arc::new(DynamoShares::new(dynamodb.clone(), names.shares_table)),
             activity: Arc::new(DynamoActivity::new(dynamodb.clone(), names.activity_table)),
+            attempts: Arc::new(DynamoAttempts::new(dynamodb.clone(), names.attempts_table)),
             users: Arc::new(DynamoUsers::new(dynamodb.clone(), names.users_table)),
             sessions: Arc::new(DynamoSessions::new(dynamodb, names.sessions_table)),
             files: Arc::new(AwsFiles::new(

@@ -34,6 +34,25 @@ pub mod sessions {
     /// DynamoDB deletes items some time after this attribute's time has passed (lazily: up to
     /// days later), which is why readers still check expiry themselves.
     pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
+    /// Index (username, user_type): a user's sessions, for "log out everywhere". Keyed by
+    /// attributes every session has always had, so sessions from before it are indexed too.
+    pub const BY_USER: &str = "by-user";
+}
+
+/// The attempts table: login and signup attempt counts and lockouts, one item each.
+pub mod attempts {
+    /// Partition key (S): `n#{key}@{window start}` for a count, `l#{key}` for a lockout.
+    pub const PARTITION_KEY: &str = "key";
+    /// N: attempts counted in the window.
+    pub const COUNT: &str = "count";
+    /// N: a lockout's level (lockouts in a row).
+    pub const LEVEL: &str = "level";
+    /// N: unix seconds; a lockout refuses attempts until then.
+    pub const UNTIL: &str = "until";
+    /// N: unix seconds: a count's window end, a lockout's `forget_at`. Readers check it:
+    /// TTL deletion lags.
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
 }
 
 /// The files table: one item per (owner, file name), pointing at the object that holds the

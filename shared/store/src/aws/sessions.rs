@@ -51,6 +51,50 @@ impl SessionStore for DynamoSessions {
         out.item.map(|i| to_session(id, &i)).transpose()
     }
 
+    async fn delete_user_sessions(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        keep: Option<&SessionId>,
+    ) -> Result<usize, StoreError> {
+        let mut ids = vec![];
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(attr::BY_USER)
+                .key_condition_expression("#user = :user AND #type = :type")
+                .expression_attribute_names("#user", attr::USERNAME)
+                .expression_attribute_names("#type", attr::USER_TYPE)
+                .expression_attribute_values(":user", s(username.as_str()))
+                .expression_attribute_values(":type", s(user_type.as_str()))
+                .projection_expression("#id")
+                .expression_attribute_names("#id", attr::PARTITION_KEY)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error("Query sessions by-user", e))?;
+            for item in out.items() {
+                let id = parse(item, attr::PARTITION_KEY, SessionId::parse)?;
+                if Some(&id) != keep {
+                    ids.push(id);
+                }
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        // Eight at a time: a user has a handful of sessions, rarely hundreds.
+        for batch in ids.chunks(8) {
+            let deletes: Vec<_> = batch.iter().map(|id| self.delete_session(id)).collect();
+            futures_util::future::try_join_all(deletes).await?;
+        }
+        Ok(ids.len())
+    }
+
     async fn delete_session(&self, id: &SessionId) -> Result<(), StoreError> {
         self.client
             .delete_item()

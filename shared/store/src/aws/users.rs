@@ -3,7 +3,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder;
 use ezshare_domain::{DisplayName, Email, UserType, Username};
 
-use super::errors::store_error;
+use super::errors::{condition_failed, store_error};
 use super::item::{Item, get_s, get_unix, parse_opt, put_if_absent, s, unix};
 use super::schema::users as attr;
 use crate::{StoreError, UserRecord, UserStore};
@@ -56,6 +56,33 @@ impl UserStore for DynamoUsers {
             .await
             .map_err(|e| store_error("GetItem users (key only)", e))?;
         Ok(out.item.is_some())
+    }
+
+    async fn replace_password_hash(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        current: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::PARTITION_KEY, s(user_type.as_str()))
+            .key(attr::SORT_KEY, s(username.as_str()))
+            .update_expression("SET #hash = :new")
+            .condition_expression("#hash = :current")
+            .expression_attribute_names("#hash", attr::PASSWORD_HASH)
+            .expression_attribute_values(":new", s(new))
+            .expression_attribute_values(":current", s(current))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(store_error("UpdateItem users password", e)),
+        }
     }
 
     async fn find_user(

@@ -9,11 +9,13 @@
 //! ```
 
 mod activity;
+mod attempts;
 mod invites;
 mod shares;
 mod visibility;
 
 pub use activity::*;
+pub use attempts::*;
 pub use invites::*;
 pub use shares::*;
 pub use visibility::*;
@@ -80,8 +82,10 @@ macro_rules! conformance_tests {
             user_missing_is_none,
             user_exists_knows_stored_names_only,
             user_racing_creates_have_one_winner,
+            user_password_hash_is_replaced_only_from_the_current_one,
             session_round_trip_and_delete,
             session_expired_is_still_returned_with_its_expiry,
+            session_delete_user_sessions_keeps_the_named_one_and_others,
             file_put_then_head,
             file_create_new_refuses_existing_and_keeps_it,
             file_overwrite_replaces,
@@ -115,6 +119,9 @@ macro_rules! conformance_tests {
             invite_redeem_with_a_taken_name_leaves_it_unused,
             invite_racing_redeems_of_one_code_have_one_winner,
             invite_first_ops_bootstrap_race_has_one_winner,
+            attempts_count_per_key_and_window,
+            attempts_racing_adds_each_see_their_own_count,
+            lockout_round_trip_replace_and_forget,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {
@@ -223,6 +230,33 @@ pub async fn user_exists_knows_stored_names_only(h: &Harness) {
     assert!(!exists(UserType::Ops, "davey").await);
 }
 
+pub async fn user_password_hash_is_replaced_only_from_the_current_one(h: &Harness) {
+    let u = &h.stores.users;
+    let ada = user(UserType::Ops, "ada");
+    u.create_user(&ada).await.unwrap();
+    let name = &ada.username;
+    assert!(
+        u.replace_password_hash(UserType::Ops, name, &ada.password_hash, "new-1")
+            .await
+            .unwrap()
+    );
+    // The old hash no longer matches: a racing change loses.
+    assert!(
+        !u.replace_password_hash(UserType::Ops, name, &ada.password_hash, "new-2")
+            .await
+            .unwrap()
+    );
+    let stored = u.find_user(UserType::Ops, name).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, "new-1");
+    assert_eq!(stored.email, ada.email, "nothing else changes");
+    assert!(
+        !u.replace_password_hash(UserType::Client, name, "new-1", "x")
+            .await
+            .unwrap(),
+        "no such user"
+    );
+}
+
 pub async fn user_racing_creates_have_one_winner(h: &Harness) {
     let s = &h.stores;
     let tasks: Vec<_> = (0..50)
@@ -280,6 +314,49 @@ pub async fn session_round_trip_and_delete(h: &Harness) {
             .await
             .unwrap(),
         None
+    );
+}
+
+/// "Log out everywhere": one user's sessions go, but for the one kept; other users' and the
+/// same name's of the other type stay.
+pub async fn session_delete_user_sessions_keeps_the_named_one_and_others(h: &Harness) {
+    let s = &h.stores.sessions;
+    let of = |t, name: &str| SessionRecord {
+        user_type: t,
+        username: uname(name),
+        ..session(time::Duration::days(1))
+    };
+    let mine: Vec<_> = (0..3).map(|_| of(UserType::Ops, "alice")).collect();
+    let same_name_client = of(UserType::Client, "alice");
+    let other = of(UserType::Ops, "bob");
+    for sess in mine.iter().chain([&same_name_client, &other]) {
+        s.create_session(sess).await.unwrap();
+    }
+    let alice = uname("alice");
+    let n = s
+        .delete_user_sessions(UserType::Ops, &alice, Some(&mine[0].id))
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let alive = |sess: &SessionRecord| {
+        let id = sess.id.clone();
+        async move { s.find_session(&id).await.unwrap().is_some() }
+    };
+    assert!(alive(&mine[0]).await, "the kept one");
+    assert!(!alive(&mine[1]).await && !alive(&mine[2]).await);
+    assert!(alive(&same_name_client).await && alive(&other).await);
+    assert_eq!(
+        s.delete_user_sessions(UserType::Ops, &alice, None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(!alive(&mine[0]).await);
+    assert_eq!(
+        s.delete_user_sessions(UserType::Ops, &alice, None)
+            .await
+            .unwrap(),
+        0
     );
 }
 

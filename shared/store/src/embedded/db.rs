@@ -13,7 +13,8 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 ";
 
-/// The main database, `ezshare.sqlite3`: accounts, sessions, files, shares, invites.
+/// The main database, `ezshare.sqlite3`: accounts, sessions, files, shares, invites, and
+/// the login and signup attempt counts.
 pub(crate) const MAIN: Schema = Schema {
     ddl: MAIN_DDL,
     migrate: migrate_main,
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_type, username);
 CREATE TABLE IF NOT EXISTS files (
     owner        TEXT NOT NULL,
     name         TEXT NOT NULL,
@@ -68,6 +70,19 @@ CREATE TABLE IF NOT EXISTS invites (
     used_by    TEXT,
     used_at    INTEGER
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attempts (
+    key        TEXT PRIMARY KEY NOT NULL,
+    count      INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS attempts_by_expiry ON attempts (expires_at);
+CREATE TABLE IF NOT EXISTS lockouts (
+    key       TEXT PRIMARY KEY NOT NULL,
+    level     INTEGER NOT NULL,
+    until     INTEGER NOT NULL,
+    forget_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS lockouts_by_forget_at ON lockouts (forget_at);
 CREATE TABLE IF NOT EXISTS staged (
     id            TEXT PRIMARY KEY NOT NULL,
     owner         TEXT NOT NULL,

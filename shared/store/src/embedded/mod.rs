@@ -1,9 +1,10 @@
-//! The embedded default backend: users and sessions in SQLite, file bytes in a folder, and
+//! The embedded default backend: users, sessions and attempt counts in SQLite, file bytes in a folder, and
 //! downloads through HMAC-signed URLs that the local server itself serves.
 //!
 //! Everything lives under one data directory and survives restarts.
 
 mod activity;
+mod attempts;
 mod blobs;
 mod db;
 mod files;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use activity::EmbeddedActivity;
+pub use attempts::EmbeddedAttempts;
 pub use files::{EmbeddedFiles, OpenError, SignedDownload};
 pub use invite_spool::InviteSpool;
 pub use invites::EmbeddedInvites;
@@ -41,6 +43,7 @@ pub type EmbeddedBackend = Backend<
     EmbeddedInvites,
     EmbeddedShares,
     EmbeddedActivity,
+    EmbeddedAttempts,
 >;
 
 impl EmbeddedBackend {
@@ -76,6 +79,7 @@ impl EmbeddedBackend {
                 db.clone(),
                 InviteSpool::new(&data_dir),
             )),
+            attempts: Arc::new(EmbeddedAttempts::new(db.clone())),
             shares: Arc::new(EmbeddedShares::new(db)),
             activity: Arc::new(EmbeddedActivity::new(activity_db)?),
             files: Arc::new(files),

@@ -82,6 +82,25 @@ impl SessionStore for EmbeddedSessions {
         })
     }
 
+    async fn delete_user_sessions(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        keep: Option<&SessionId>,
+    ) -> Result<usize, StoreError> {
+        let username = username.clone();
+        let keep = keep.map(|k| k.as_str().to_owned()).unwrap_or_default();
+        self.db
+            .write(move |conn| {
+                conn.prepare_cached(
+                    "DELETE FROM sessions WHERE user_type = ?1 AND username = ?2 AND id != ?3",
+                )
+                .and_then(|mut s| s.execute(params![user_type.as_str(), username.as_str(), keep]))
+                .map_err(StoreError::internal)
+            })
+            .await
+    }
+
     async fn delete_session(&self, id: &SessionId) -> Result<(), StoreError> {
         let id = id.clone();
         self.db

@@ -58,6 +58,29 @@ impl UserStore for EmbeddedUsers {
         })
     }
 
+    async fn replace_password_hash(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        current: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        let (username, current, new) = (username.clone(), current.to_owned(), new.to_owned());
+        self.db
+            .write(move |conn| {
+                conn.prepare_cached(
+                    "UPDATE users SET password_hash = ?4
+                     WHERE user_type = ?1 AND username = ?2 AND password_hash = ?3",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![user_type.as_str(), username.as_str(), current, new])
+                })
+                .map(|changed| changed == 1)
+                .map_err(StoreError::internal)
+            })
+            .await
+    }
+
     async fn find_user(
         &self,
         user_type: UserType,
