@@ -5,6 +5,7 @@ mod support;
 
 mod direct_upload;
 mod e2e_embedded;
+mod e2e_throttle;
 mod lambda_events;
 mod readme_walkthrough;
 mod registry;
