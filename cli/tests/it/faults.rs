@@ -28,7 +28,7 @@ use axum::body::Body;
 use ezshare_api::AppState;
 use ezshare_auth::JwtSecret;
 use ezshare_store::aws::AwsBackend;
-use ezshare_testkit::{FilePart, TestResponse, get, multipart_body, post_json, send};
+use ezshare_testkit::{FilePart, TestResponse, get, json_request, multipart_body, post_json, send};
 use http::Request;
 use serde_json::json;
 
@@ -45,6 +45,9 @@ enum Injected {
     Throttle,
     /// DynamoDB AccessDeniedException: a permission problem, not an outage.
     Deny,
+    /// S3's 412 PreconditionFailed: an `If-Match` that no longer holds (the object was
+    /// replaced).
+    PreconditionFailed,
 }
 
 /// Which calls fail.
@@ -62,6 +65,8 @@ struct Faults {
     /// Every call that went through, `dynamodb GetItem <table>` / `s3 PUT <path>`, with
     /// `!` in front of those that were failed.
     calls: Mutex<Vec<String>>,
+    /// The `x-amz-copy-source-if-match` of every S3 copy request (`None`: unconditional).
+    copy_conditions: Mutex<Vec<Option<String>>>,
     injected: AtomicUsize,
 }
 
@@ -84,6 +89,13 @@ impl Faults {
     /// The fault to inject into this call, if any; records the call either way.
     fn check(&self, request: &HttpRequest) -> Option<(bool, Injected)> {
         let (label, dynamo) = describe(request);
+        if request.headers().get("x-amz-copy-source").is_some() {
+            let condition = request.headers().get("x-amz-copy-source-if-match");
+            self.copy_conditions
+                .lock()
+                .unwrap()
+                .push(condition.map(str::to_owned));
+        }
         let rule = self.rule.lock().unwrap().clone();
         let hit = rule.and_then(|(target, injected)| {
             let matches = match (&target, &dynamo) {
@@ -141,6 +153,11 @@ fn response(dynamo: bool, injected: Injected) -> Result<HttpResponse, ConnectorE
             503,
             "application/xml",
             r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>injected</Message></Error>"#,
+        ),
+        (Injected::PreconditionFailed, _) => (
+            412,
+            "application/xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>injected</Message></Error>"#,
         ),
         (Injected::Deny, _) => (
             400,
@@ -291,6 +308,41 @@ impl Rig {
             .body(Body::empty())
             .unwrap();
         self.send(request).await
+    }
+
+    /// Announces a direct upload and PUTs its bytes straight to moto, as a client does:
+    /// (upload id, the staged object's ETag).
+    async fn stage_direct(&self, bearer: &str, name: &str, bytes: &[u8]) -> (String, String) {
+        let announce =
+            json!({"name": name, "size": bytes.len(), "content_type": "application/pdf"});
+        let r = self
+            .send(json_request(
+                "POST",
+                "/ops/uploads",
+                Some(bearer),
+                Some(announce),
+            ))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let created = r.json();
+        let mut put = reqwest::Client::new()
+            .put(created["upload_url"].as_str().unwrap())
+            .body(bytes.to_vec());
+        for (name, value) in created["headers"].as_object().unwrap() {
+            if !name.eq_ignore_ascii_case("content-length") {
+                put = put.header(name, value.as_str().unwrap());
+            }
+        }
+        let sent = put.send().await.unwrap();
+        assert!(sent.status().is_success(), "{}", sent.status());
+        let etag = sent.headers()["etag"].to_str().unwrap().to_owned();
+        (created["upload_id"].as_str().unwrap().to_owned(), etag)
+    }
+
+    async fn complete(&self, bearer: &str, upload_id: &str) -> TestResponse {
+        let uri = format!("/ops/uploads/{upload_id}/complete");
+        self.send(json_request("POST", &uri, Some(bearer), None))
+            .await
     }
 
     fn users_table(&self) -> String {
@@ -534,4 +586,39 @@ async fn throttling_is_503_with_retry_after_and_a_denial_is_an_opaque_500() {
 
     let r = rig.login("ops", "opsx").await;
     assert_eq!(r.status, 200, "healed: {}", r.text());
+}
+
+// ---------------------------------------------------------------------------------------
+// complete-upload pins the staged bytes it checked.
+
+/// The server-side copy that promotes a direct upload is conditional on the ETag of the
+/// bytes that were checked (S3 refuses it with 412 if they were replaced; moto ignores the
+/// condition, so the request is what is checked here).
+#[tokio::test]
+async fn the_promoting_copy_is_conditional_on_the_checked_version() {
+    let rig = Rig::start().await;
+    let ops = rig.user("ops", "opsx").await;
+    let (id, etag) = rig.stage_direct(&ops, "pinned.pdf", PDF).await;
+    rig.faults.copy_conditions.lock().unwrap().clear();
+    let r = rig.complete(&ops, &id).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(*rig.faults.copy_conditions.lock().unwrap(), [Some(etag)]);
+}
+
+/// Bytes replaced between the check's first look and its reads (S3's 412 on a pinned
+/// GET) are refused with 409 `upload_changed`, and the staged upload is not kept.
+#[tokio::test]
+async fn bytes_replaced_during_the_check_are_409_and_discarded() {
+    let rig = Rig::start().await;
+    let ops = rig.user("ops", "opsx").await;
+    let (id, _) = rig.stage_direct(&ops, "swapped.pdf", PDF).await;
+    rig.faults
+        .fail(Target::S3 { method: "GET" }, Injected::PreconditionFailed);
+    let r = rig.complete(&ops, &id).await;
+    assert!(rig.faults.heal() > 0, "the fault was hit");
+    r.assert_error(409, "upload_changed");
+    let again = rig.complete(&ops, &id).await;
+    again.assert_error(404, "upload_not_found");
+    let own = rig.send(get("/ops/files", Some(&ops))).await;
+    assert_eq!(own.json()["files"], json!([]), "nothing promoted");
 }

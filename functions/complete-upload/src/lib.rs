@@ -13,7 +13,7 @@ use ezshare_api::{
 use ezshare_auth::extract::OpsCaller;
 use ezshare_domain::ActivityAction;
 use ezshare_domain::{ContentType, UploadId, Username};
-use ezshare_store::StagedUpload;
+use ezshare_store::{StagedUpload, StoreError};
 use http::StatusCode;
 use serde_json::Value;
 
@@ -74,8 +74,16 @@ async fn complete_upload(
             mode,
             state.settings.new_file_visibility,
         )
-        .await
-        .map_err(|e| ApiError::from_file_write(&staged.name, e))?;
+        .await;
+    let stored = match stored {
+        Ok(stored) => stored,
+        // Bytes replaced after the check are never promoted, nor kept.
+        Err(StoreError::Changed) => {
+            state.stores.staging.discard_staged(&owner, &id).await?;
+            return Err(StoreError::Changed.into());
+        }
+        Err(e) => return Err(ApiError::from_file_write(&staged.name, e)),
+    };
     let entry = Entry {
         action: ActivityAction::Uploaded,
         owner: &owner,
@@ -109,7 +117,7 @@ async fn check(
             ),
         ));
     }
-    let source = StagedSource::new(state.stores.staging.clone(), owner, id, staged.size);
+    let source = StagedSource::new(state.stores.staging.clone(), owner, id, staged);
     match state
         .settings
         .file_types

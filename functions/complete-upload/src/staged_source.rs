@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use ezshare_domain::{UploadId, Username};
 use ezshare_filetype::{ByteSource, SourceError};
-use ezshare_store::UploadStaging;
+use ezshare_store::{StagedUpload, UploadStaging};
 
 /// A staged upload as the file-type policy reads it: ranged reads from storage, so deciding
 /// the type of a 1 GiB file costs a few small requests. A failed read carries the store's
@@ -14,6 +14,8 @@ pub struct StagedSource {
     owner: Username,
     id: UploadId,
     size: u64,
+    /// Every read is of the version that was found.
+    etag: Option<String>,
 }
 
 impl StagedSource {
@@ -21,13 +23,14 @@ impl StagedSource {
         staging: Arc<dyn UploadStaging>,
         owner: &Username,
         id: &UploadId,
-        size: u64,
+        staged: &StagedUpload,
     ) -> Self {
         Self {
             staging,
             owner: owner.clone(),
             id: id.clone(),
-            size,
+            size: staged.size,
+            etag: staged.etag.clone(),
         }
     }
 }
@@ -40,7 +43,7 @@ impl ByteSource for StagedSource {
 
     async fn read_at(&self, offset: u64, len: u64) -> Result<Bytes, SourceError> {
         self.staging
-            .read_staged(&self.owner, &self.id, offset, len)
+            .read_staged(&self.owner, &self.id, self.etag.as_deref(), offset, len)
             .await
             .map_err(SourceError::new)
     }

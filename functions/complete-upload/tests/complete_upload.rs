@@ -185,3 +185,32 @@ async fn only_ops_users() {
         .await
         .assert_error(403, "forbidden");
 }
+
+/// Locally, a second PUT to an upload that already has its bytes is refused (409): the
+/// bytes complete-upload checks are the bytes it promotes.
+#[tokio::test]
+async fn a_second_put_to_a_received_upload_is_409_and_changes_nothing() {
+    let (t, r, bearer) = app().await;
+    let bytes = pdf(1000);
+    let created = send(
+        &r,
+        post(
+            "/ops/uploads",
+            &bearer,
+            json!({"name": "once.pdf", "size": 1000, "content_type": "application/pdf"}),
+        ),
+    )
+    .await;
+    let body = created.json();
+    t.deliver(&body, "application/pdf", bytes.clone())
+        .await
+        .unwrap();
+    let mut evil = b"MZ".to_vec();
+    evil.resize(1000, 0);
+    let refused = t.deliver(&body, "application/pdf", evil).await.unwrap_err();
+    refused.assert_error(409, "already_uploaded");
+    let id = body["upload_id"].as_str().unwrap();
+    let res = send(&r, post(&complete_uri(id), &bearer, json!({}))).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(t.stored_bytes("opsy", "once.pdf").await.unwrap(), bytes);
+}

@@ -154,6 +154,10 @@ impl From<StoreError> for ApiError {
                 "the cursor is not one this listing issued",
             ),
             StoreError::InviteNotRedeemable => Self::invalid_invite(),
+            StoreError::Changed => Self::conflict(
+                "upload_changed",
+                "the upload's bytes were replaced while they were checked; upload again",
+            ),
             StoreError::Unavailable(detail) => Self::Unavailable(detail),
             // A conflict nobody expected is a bug in the caller, not the client's fault.
             StoreError::AlreadyExists => Self::Internal("unexpected conflict".into()),

@@ -116,6 +116,9 @@ async fn upload(
         .map_err(|e| match e {
             ReceiveError::Link(e) => refused(LinkPurpose::Upload, &e),
             ReceiveError::NotFound => ApiError::not_found("upload_not_found", "no such upload"),
+            e @ ReceiveError::AlreadyReceived => {
+                ApiError::conflict("already_uploaded", e.to_string())
+            }
             e @ (ReceiveError::SizeMismatch { .. } | ReceiveError::TypeMismatch { .. }) => {
                 ApiError::bad_request("upload_mismatch", e.to_string())
             }

@@ -11,6 +11,10 @@ pub enum StoreError {
     /// A listing cursor this store did not issue, or can no longer use.
     #[error("the cursor is not valid for this listing")]
     InvalidCursor,
+    /// A staged upload's bytes were replaced after they were found (its pinned version no
+    /// longer matches): nothing was promoted.
+    #[error("the staged bytes changed since they were checked")]
+    Changed,
     /// Throttled, unreachable or otherwise temporarily failing: worth retrying later.
     #[error("storage temporarily unavailable: {0}")]
     Unavailable(String),

@@ -39,6 +39,11 @@ pub struct StagedUpload {
     /// size; an emulator that does not may store it anyway, so callers compare the two.
     pub declared_size: u64,
     pub content_type: ContentType,
+    /// The version of the bytes that were found (S3's ETag): reads and the promotion are
+    /// pinned to it, so bytes replaced after they were checked are never promoted
+    /// ([`StoreError::Changed`]). `None` where received bytes cannot change (the embedded
+    /// backend refuses a second upload to one id).
+    pub etag: Option<String>,
 }
 
 /// Direct uploads: bytes go from the client straight to a staging area, never through the
@@ -65,11 +70,13 @@ pub trait UploadStaging: Send + Sync + 'static {
     ) -> Result<Option<StagedUpload>, StoreError>;
 
     /// Up to `len` bytes of the staged upload from `offset` (fewer only at its end): enough to
-    /// decide its type without reading it whole.
+    /// decide its type without reading it whole. With `etag`, only of that version:
+    /// [`StoreError::Changed`] if the bytes were replaced since.
     async fn read_staged(
         &self,
         owner: &Username,
         id: &UploadId,
+        etag: Option<&str>,
         offset: u64,
         len: u64,
     ) -> Result<Bytes, StoreError>;
@@ -78,7 +85,8 @@ pub trait UploadStaging: Send + Sync + 'static {
     /// what [`UploadStaging::find_staged`] returned for it (so no second look-up). With
     /// [`WriteMode::CreateNew`] an existing file wins atomically ([`StoreError::AlreadyExists`];
     /// the staged upload stays, so the client may retry with overwrite). On success the staged
-    /// upload is gone. A new file gets `visibility`; an overwritten one keeps its own.
+    /// upload is gone. A new file gets `visibility`; an overwritten one keeps its own. Bytes
+    /// that are no longer `staged.etag` are not promoted: [`StoreError::Changed`].
     async fn promote_staged(
         &self,
         owner: &Username,

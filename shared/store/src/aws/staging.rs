@@ -112,6 +112,7 @@ impl UploadStaging for S3Staging {
             size,
             declared_size,
             content_type: ContentType::parse_or_default(out.content_type.as_deref()),
+            etag: out.e_tag,
         }))
     }
 
@@ -119,6 +120,7 @@ impl UploadStaging for S3Staging {
         &self,
         owner: &Username,
         id: &UploadId,
+        etag: Option<&str>,
         offset: u64,
         len: u64,
     ) -> Result<Bytes, StoreError> {
@@ -131,12 +133,15 @@ impl UploadStaging for S3Staging {
             .bucket(&self.bucket)
             .key(staged_key(owner, id))
             .range(format!("bytes={offset}-{}", offset + len - 1))
+            .set_if_match(etag.map(str::to_owned))
             .send()
             .await;
         let out = match got {
             Ok(out) => out,
             // 416: the range starts past the end; there is nothing to read there.
             Err(e) if status_of(&e) == Some(416) => return Ok(Bytes::new()),
+            // 412: the If-Match pin failed, the bytes were replaced.
+            Err(e) if status_of(&e) == Some(412) => return Err(StoreError::Changed),
             Err(e) => return Err(store_error("GetObject range", e)),
         };
         let body = out
@@ -164,8 +169,14 @@ impl UploadStaging for S3Staging {
             visibility,
             object: new_object_key(owner),
         };
-        self.copy_into_place(owner, id, &file.object, content_type)
-            .await?;
+        self.copy_into_place(
+            owner,
+            id,
+            staged.etag.as_deref(),
+            &file.object,
+            content_type,
+        )
+        .await?;
         let committed = match self.index.commit(owner, &file, mode).await {
             Ok(committed) => committed,
             Err(e) => {
@@ -200,6 +211,7 @@ impl S3Staging {
         &self,
         owner: &Username,
         id: &UploadId,
+        etag: Option<&str>,
         key: &str,
         content_type: &ContentType,
     ) -> Result<(), StoreError> {
@@ -216,7 +228,9 @@ impl S3Staging {
             .upload_id()
             .ok_or_else(|| StoreError::Internal("CreateMultipartUpload: no upload id".into()))?
             .to_owned();
-        let finished = self.copy_and_complete(key, &upload_id, owner, id).await;
+        let finished = self
+            .copy_and_complete(key, &upload_id, owner, id, etag)
+            .await;
         if finished.is_err() {
             // Best effort; the bucket's lifecycle rule aborts what this misses.
             let _ = self
@@ -237,6 +251,7 @@ impl S3Staging {
         upload_id: &str,
         owner: &Username,
         id: &UploadId,
+        etag: Option<&str>,
     ) -> Result<(), StoreError> {
         let part = self
             .client
@@ -246,9 +261,14 @@ impl S3Staging {
             .upload_id(upload_id)
             .part_number(1)
             .copy_source(format!("{}/{}", self.bucket, staged_key(owner, id)))
+            // The version that was checked, or nothing: S3 answers 412 otherwise.
+            .set_copy_source_if_match(etag.map(str::to_owned))
             .send()
             .await
-            .map_err(|e| store_error("UploadPartCopy", e))?;
+            .map_err(|e| match status_of(&e) {
+                Some(412) => StoreError::Changed,
+                _ => store_error("UploadPartCopy", e),
+            })?;
         let etag = part
             .copy_part_result()
             .and_then(|r| r.e_tag())

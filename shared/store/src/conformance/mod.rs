@@ -102,6 +102,7 @@ macro_rules! conformance_tests {
             staging_racing_promotes_have_one_winner,
             staging_discard_removes_it,
             staging_reads_ranges,
+            staging_pins_the_version_it_found,
             file_visibility_is_set_on_create_and_kept_on_overwrite,
             file_set_visibility_of_a_missing_file_is_none,
             staging_promote_over_a_file_keeps_its_visibility,
@@ -864,10 +865,73 @@ pub async fn staging_discard_removes_it(h: &Harness) {
     assert_eq!(s.files.head_file(&i.owner, &i.name).await.unwrap(), None);
 }
 
+/// Bytes sent again to an upload after they were found are never what gets checked and
+/// promoted: either storage refuses the second upload (embedded), or reads and the promotion
+/// pinned to the version found answer `Changed` (S3, where a presigned PUT may be repeated).
+pub async fn staging_pins_the_version_it_found(h: &Harness) {
+    let s = &h.stores;
+    let i = intent("opsy", "pinned.pdf", 10);
+    let link = s
+        .staging
+        .presign_upload(&i, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert!(
+        h.uploader
+            .upload(&link, Bytes::from_static(b"%PDF-1.7 A"))
+            .await
+    );
+    let found = s
+        .staging
+        .find_staged(&i.owner, &i.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let replaced = h
+        .uploader
+        .upload(&link, Bytes::from_static(b"MZ-evil-99"))
+        .await;
+    let read = s
+        .staging
+        .read_staged(&i.owner, &i.id, found.etag.as_deref(), 0, 10)
+        .await;
+    if replaced {
+        assert!(
+            found.etag.is_some(),
+            "a store that takes a second upload pins"
+        );
+        assert!(matches!(read, Err(StoreError::Changed)), "{read:?}");
+        // The promotion's copy carries the same condition: S3 honours it, moto ignores it,
+        // so the request itself is checked (cli/tests/it/faults.rs).
+    } else {
+        assert_eq!(read.unwrap().as_ref(), b"%PDF-1.7 A");
+        let promoted = s
+            .staging
+            .promote_staged(
+                &i.owner,
+                &i.id,
+                &found,
+                &pdf(),
+                WriteMode::CreateNew,
+                Visibility::Private,
+            )
+            .await
+            .unwrap();
+        assert_eq!(promoted.size, 10);
+    }
+}
+
 pub async fn staging_reads_ranges(h: &Harness) {
     let s = &h.stores;
     let i = stage(h, "opsy", "r.pdf", b"0123456789").await;
-    let read = |offset, len| s.staging.read_staged(&i.owner, &i.id, offset, len);
+    let found = s
+        .staging
+        .find_staged(&i.owner, &i.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let etag = found.etag.as_deref();
+    let read = |offset, len| s.staging.read_staged(&i.owner, &i.id, etag, offset, len);
     assert_eq!(read(0, 4).await.unwrap().as_ref(), b"0123");
     assert_eq!(read(6, 4).await.unwrap().as_ref(), b"6789");
     assert_eq!(

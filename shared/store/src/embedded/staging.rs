@@ -33,6 +33,10 @@ pub enum ReceiveError {
     SizeMismatch { expected: u64 },
     #[error("the upload must be sent with Content-Type: {expected}")]
     TypeMismatch { expected: String },
+    /// The upload already has its bytes (or is receiving them): they are what
+    /// complete-upload checks, and cannot be replaced under it.
+    #[error("this upload already received its bytes")]
+    AlreadyReceived,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -51,6 +55,23 @@ pub struct EmbeddedStaging {
     blobs: Arc<Blobs>,
     public_url: String,
     signer: UrlSigner,
+    /// Uploads whose bytes are arriving right now: one PUT per upload at a time (the
+    /// process holds the data dir alone, so memory is enough).
+    receiving: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+/// An upload id claimed in [`EmbeddedStaging::receiving`], released on drop.
+struct Receiving<'a> {
+    set: &'a std::sync::Mutex<std::collections::HashSet<String>>,
+    id: String,
+}
+
+impl Drop for Receiving<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.set.lock() {
+            set.remove(&self.id);
+        }
+    }
 }
 
 struct StagedRow {
@@ -74,7 +95,22 @@ impl EmbeddedStaging {
             blobs,
             public_url: public_url.to_owned(),
             signer,
+            receiving: Default::default(),
         }
+    }
+
+    fn claim(&self, id: &str) -> Result<Receiving<'_>, ReceiveError> {
+        let mut set = self
+            .receiving
+            .lock()
+            .map_err(|_| StoreError::Internal("receiving set poisoned".into()))?;
+        if !set.insert(id.to_owned()) {
+            return Err(ReceiveError::AlreadyReceived);
+        }
+        Ok(Receiving {
+            set: &self.receiving,
+            id: id.to_owned(),
+        })
     }
 
     fn staged_path(&self, id: &str) -> PathBuf {
@@ -126,6 +162,10 @@ impl EmbeddedStaging {
         self.signer.verify(&link, now)?;
         let (owner, id) = (link.owner.as_str(), link.subject.as_str());
         let row = self.row(owner, id).await?.ok_or(ReceiveError::NotFound)?;
+        if row.received_size.is_some() {
+            return Err(ReceiveError::AlreadyReceived);
+        }
+        let _receiving = self.claim(id)?;
         if content_length != Some(row.size) {
             return Err(ReceiveError::SizeMismatch { expected: row.size });
         }
@@ -150,7 +190,7 @@ impl EmbeddedStaging {
         self.db
             .write(move |conn| {
                 conn.execute(
-                    "UPDATE staged SET received_size = ?2 WHERE id = ?1",
+                    "UPDATE staged SET received_size = ?2 WHERE id = ?1 AND received_size IS NULL",
                     params![id, size],
                 )
                 .map(|_| ())
@@ -241,6 +281,8 @@ impl UploadStaging for EmbeddedStaging {
             size: received,
             declared_size: row.size,
             content_type: parse_stored(&row.content_type, ContentType::parse)?,
+            // Received bytes never change here: a second upload to the id is refused.
+            etag: None,
         }))
     }
 
@@ -248,6 +290,7 @@ impl UploadStaging for EmbeddedStaging {
         &self,
         owner: &Username,
         id: &UploadId,
+        _etag: Option<&str>,
         offset: u64,
         len: u64,
     ) -> Result<Bytes, StoreError> {
