@@ -14,6 +14,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     })?;
     let hasher = Hasher::new(max_concurrent_hashes()?);
     let max_connections = max_connections()?;
+    let idle_timeout = idle_timeout()?;
     let listener = TcpListener::bind(args.addr)
         .await
         .map_err(CliError::io(format!("binding {}", args.addr)))?;
@@ -47,7 +48,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     } else {
         router
     };
-    crate::http_server::serve(listener, router, max_connections, shutdown_signal()).await;
+    crate::http_server::serve(
+        listener,
+        router,
+        max_connections,
+        idle_timeout,
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -84,6 +92,17 @@ pub const MAX_CONNECTIONS: &str = "MAX_CONNECTIONS";
 
 fn max_connections() -> Result<usize, CliError> {
     bounded(MAX_CONNECTIONS, 65536).map(|n| n.map_or(1024, NonZeroUsize::get))
+}
+
+/// `IDLE_TIMEOUT_SECONDS`: how long a connection may wait on its peer, reading or writing
+/// (1 to 3600); default 60.
+pub const IDLE_TIMEOUT_SECONDS: &str = "IDLE_TIMEOUT_SECONDS";
+
+fn idle_timeout() -> Result<std::time::Duration, CliError> {
+    Ok(bounded(IDLE_TIMEOUT_SECONDS, 3600)?
+        .map_or(crate::http_server::DEFAULT_IDLE_TIMEOUT, |secs| {
+            std::time::Duration::from_secs(secs.get() as u64)
+        }))
 }
 
 /// The whole number from 1 to `max` in `var`, if it is set.

@@ -335,3 +335,74 @@ async fn connections_beyond_the_cap_wait_their_turn() {
     .unwrap();
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 404"));
 }
+
+/// A transfer that stalls frees its connection after the idle timeout: here an upload to a
+/// signed URL (a route with no request deadline) whose client stops sending mid-body.
+#[tokio::test]
+async fn a_stalled_upload_is_cut_off_after_the_idle_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("IDLE_TIMEOUT_SECONDS", "2"), ("OPS_SIGNUP", "open")];
+    let server = Server::start(dir.path(), &[], &env);
+    let http = client();
+    let signup = form(&[("username", "stall"), ("password", "stall-password-1")]);
+    let r = http
+        .post(server.url("/ops/signup"))
+        .form(&signup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .post(server.url("/ops/login"))
+        .form(&signup)
+        .send()
+        .await
+        .unwrap();
+    let token = r.text().await.unwrap();
+    let announce =
+        serde_json::json!({"name": "slow.pdf", "size": 1000, "content_type": "application/pdf"});
+    let created: serde_json::Value = http
+        .post(server.url("/ops/uploads"))
+        .bearer_auth(&token)
+        .json(&announce)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = created["upload_url"].as_str().unwrap();
+    let path = &url[url.find("/_local/").unwrap()..];
+    let addr = server.url("").trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/pdf\r\n\
+         Content-Length: 1000\r\n\r\n%PDF-1.7\n"
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    // Closed (EOF or a reset: either way the read ends) well before the 20 s here; without
+    // the idle timeout the upload route would wait for the rest of the body for ever.
+    let _closed = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        conn.read_to_end(&mut buf),
+    )
+    .await
+    .expect("the server closed the stalled connection");
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_secs(2),
+        "not before the idle timeout: {waited:?}"
+    );
+    // Nothing was kept: the upload still has no bytes, and a complete says so.
+    let id = created["upload_id"].as_str().unwrap();
+    let r = http
+        .post(server.url(&format!("/ops/uploads/{id}/complete")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
