@@ -29,7 +29,7 @@ REGION = "us-east-1"
 NAMES = {"USERS_TABLE": "bench-users", "SESSIONS_TABLE": "bench-sessions",
          "INVITES_TABLE": "bench-invites", "FILES_TABLE": "bench-file-index",
          "SHARES_TABLE": "bench-shares", "ACTIVITY_TABLE": "bench-activity",
-         "ATTEMPTS_TABLE": "bench-attempts",
+         "ATTEMPTS_TABLE": "bench-attempts", "TOKENS_TABLE": "bench-tokens",
          "FILES_BUCKET": "bench-files"}
 
 

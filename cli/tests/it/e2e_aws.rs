@@ -246,6 +246,7 @@ fn bootstrap_refuses_real_aws_and_points_to_sam_deploy() {
         ("SHARES_TABLE", "sh"),
         ("ACTIVITY_TABLE", "a"),
         ("ATTEMPTS_TABLE", "at"),
+        ("TOKENS_TABLE", "t"),
         ("FILES_BUCKET", "b"),
     ] {
         cmd.env(var, value);

@@ -86,6 +86,19 @@ random_id_type!(
     "invite_code"
 );
 
+random_id_type!(
+    /// A single-use token mailed to a user (an email verification link, a password reset):
+    /// a bearer secret, so stores keep only its hash, and `Debug` shows only a prefix.
+    AccountToken,
+    "token"
+);
+
+impl fmt::Debug for AccountToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AccountToken({}…)", &self.0[..6])
+    }
+}
+
 impl fmt::Debug for InviteCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "InviteCode({}…)", &self.0[..6])

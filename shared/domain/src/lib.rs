@@ -15,7 +15,7 @@ mod visibility;
 pub use activity::ActivityAction;
 pub use error::ValidationError;
 pub use file_name::{ContentType, FileName};
-pub use ids::{InviteCode, SessionId, UploadId, random_bytes};
+pub use ids::{AccountToken, InviteCode, SessionId, UploadId, random_bytes};
 pub use page::{Cursor, PageLimit};
 pub use time_fmt::rfc3339;
 pub use user::{DisplayName, Email, Password, UserType, Username};

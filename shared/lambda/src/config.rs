@@ -8,6 +8,7 @@ pub const FILES_TABLE: &str = "FILES_TABLE";
 pub const SHARES_TABLE: &str = "SHARES_TABLE";
 pub const ACTIVITY_TABLE: &str = "ACTIVITY_TABLE";
 pub const ATTEMPTS_TABLE: &str = "ATTEMPTS_TABLE";
+pub const TOKENS_TABLE: &str = "TOKENS_TABLE";
 pub const FILES_BUCKET: &str = "FILES_BUCKET";
 pub const JWT_SECRET_ARN: &str = "JWT_SECRET_ARN";
 pub const JWT_SECRET: &str = "JWT_SECRET";
@@ -21,6 +22,7 @@ const WIRING: &[&str] = &[
     SHARES_TABLE,
     ACTIVITY_TABLE,
     ATTEMPTS_TABLE,
+    TOKENS_TABLE,
     FILES_BUCKET,
     JWT_SECRET_ARN,
     JWT_SECRET,
@@ -71,6 +73,7 @@ impl AwsConfig {
             shares_table: required(SHARES_TABLE)?,
             activity_table: required(ACTIVITY_TABLE)?,
             attempts_table: required(ATTEMPTS_TABLE)?,
+            tokens_table: required(TOKENS_TABLE)?,
             bucket: required(FILES_BUCKET)?,
         };
         let secret = match (secrets, lookup(JWT_SECRET_ARN), lookup(JWT_SECRET)) {
@@ -117,6 +120,7 @@ mod tests {
         (SHARES_TABLE, "shares"),
         (ACTIVITY_TABLE, "activity"),
         (ATTEMPTS_TABLE, "attempts"),
+        (TOKENS_TABLE, "tokens"),
         (FILES_BUCKET, "bucket"),
     ];
 
@@ -144,6 +148,7 @@ mod tests {
             SHARES_TABLE,
             ACTIVITY_TABLE,
             ATTEMPTS_TABLE,
+            TOKENS_TABLE,
             FILES_BUCKET,
         ] {
             let pairs: Vec<_> = BASE

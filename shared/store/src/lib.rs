@@ -14,6 +14,7 @@ mod invites;
 mod sessions;
 mod shares;
 mod staging;
+mod tokens;
 mod users;
 
 pub mod embedded;
@@ -34,11 +35,12 @@ pub use invites::{InviteRecord, InviteStore, StoredInvite};
 pub use sessions::{SessionRecord, SessionStore};
 pub use shares::{ShareRecord, ShareStore};
 pub use staging::{PresignedUpload, StagedUpload, UploadIntent, UploadStaging};
+pub use tokens::{TokenPurpose, TokenRecord, TokenStore};
 pub use users::{UserRecord, UserStore};
 
 /// An adapter's stores by their concrete types (what its own code, such as the local
 /// server's routes, may need), sharing whatever clients or connections the adapter has.
-pub struct Backend<U, S, F, T, I, H, A, C> {
+pub struct Backend<U, S, F, T, I, H, A, C, K> {
     pub users: Arc<U>,
     pub sessions: Arc<S>,
     pub files: Arc<F>,
@@ -47,9 +49,10 @@ pub struct Backend<U, S, F, T, I, H, A, C> {
     pub shares: Arc<H>,
     pub activity: Arc<A>,
     pub attempts: Arc<C>,
+    pub tokens: Arc<K>,
 }
 
-impl<U, S, F, T, I, H, A, C> Backend<U, S, F, T, I, H, A, C>
+impl<U, S, F, T, I, H, A, C, K> Backend<U, S, F, T, I, H, A, C, K>
 where
     U: UserStore,
     S: SessionStore,
@@ -59,6 +62,7 @@ where
     H: ShareStore,
     A: ActivityStore,
     C: AttemptStore,
+    K: TokenStore,
 {
     /// The same stores behind their ports, as handlers use them.
     pub fn stores(&self) -> Stores {
@@ -71,6 +75,7 @@ where
             shares: self.shares.clone(),
             activity: self.activity.clone(),
             attempts: self.attempts.clone(),
+            tokens: self.tokens.clone(),
         }
     }
 }
@@ -86,4 +91,5 @@ pub struct Stores {
     pub shares: Arc<dyn ShareStore>,
     pub activity: Arc<dyn ActivityStore>,
     pub attempts: Arc<dyn AttemptStore>,
+    pub tokens: Arc<dyn TokenStore>,
 }

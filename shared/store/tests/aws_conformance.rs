@@ -36,6 +36,7 @@ fn fresh_names() -> AwsNames {
         shares_table: unique_name("shares"),
         activity_table: unique_name("activity"),
         attempts_table: unique_name("attempts"),
+        tokens_table: unique_name("tokens"),
         bucket: unique_name("files"),
     }
 }
@@ -69,10 +70,12 @@ async fn bootstrap_creates_what_is_missing_and_then_nothing() {
             format!("table {}", names.activity_table),
             format!("table {}", names.invites_table),
             format!("table {}", names.attempts_table),
+            format!("table {}", names.tokens_table),
             format!("TTL on {}.expires_at", names.sessions_table),
             format!("TTL on {}.expires_at", names.invites_table),
             format!("TTL on {}.expires_at", names.activity_table),
             format!("TTL on {}.expires_at", names.attempts_table),
+            format!("TTL on {}.expires_at", names.tokens_table),
             format!("bucket {}", names.bucket),
         ]
     );

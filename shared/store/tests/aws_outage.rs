@@ -23,6 +23,7 @@ async fn a_stopped_emulator_is_unavailable_until_it_is_back() {
         shares_table: unique_name("shares"),
         activity_table: unique_name("activity"),
         attempts_table: unique_name("attempts"),
+        tokens_table: unique_name("tokens"),
         bucket: unique_name("files"),
     };
     bootstrap(&config, &names).await.unwrap();

@@ -26,6 +26,7 @@ fn names() -> AwsNames {
         shares_table: unique_name("shares"),
         activity_table: unique_name("activity"),
         attempts_table: unique_name("attempts"),
+        tokens_table: unique_name("tokens"),
         bucket: unique_name("files"),
     }
 }
@@ -160,6 +161,7 @@ async fn presigning_needs_no_network() {
         shares_table: "shares".into(),
         activity_table: "activity".into(),
         attempts_table: "attempts".into(),
+        tokens_table: "tokens".into(),
         bucket: "ezshare-files".into(),
     };
     let stores = AwsBackend::new(&config, names).stores();

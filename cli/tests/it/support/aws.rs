@@ -48,6 +48,7 @@ impl AwsStack {
                 shares_table: unique_name("shares"),
                 activity_table: unique_name("activity"),
                 attempts_table: unique_name("attempts"),
+                tokens_table: unique_name("tokens"),
                 bucket: unique_name("files"),
             },
         }
@@ -68,6 +69,7 @@ impl AwsStack {
             ("SHARES_TABLE", self.names.shares_table.clone()),
             ("ACTIVITY_TABLE", self.names.activity_table.clone()),
             ("ATTEMPTS_TABLE", self.names.attempts_table.clone()),
+            ("TOKENS_TABLE", self.names.tokens_table.clone()),
             ("FILES_BUCKET", self.names.bucket.clone()),
             ("JWT_SECRET", JWT_SECRET.to_owned()),
         ]

@@ -8,7 +8,7 @@ use super::read::*;
 use super::settings::settings_variables;
 use aws_sdk_dynamodb::types::{KeyType, ScalarAttributeType};
 use ezshare_store::aws::schema::{
-    activity, attempts, bucket, files, invites, sessions, shares, users,
+    activity, attempts, bucket, files, invites, sessions, shares, tokens, users,
 };
 use ezshare_store::aws::{AwsNames, bootstrap};
 
@@ -238,6 +238,14 @@ fn tables_match_the_store_schema() {
         Some(attempts::TTL_ATTRIBUTE)
     );
     assert_eq!(
+        key_schema(&names.tokens_table),
+        [pair(tokens::PARTITION_KEY, "HASH")]
+    );
+    assert_eq!(
+        ttl_attribute(&names.tokens_table).as_deref(),
+        Some(tokens::TTL_ATTRIBUTE)
+    );
+    assert_eq!(
         key_schema(&names.activity_table),
         [
             pair(activity::PARTITION_KEY, "HASH"),
@@ -256,6 +264,7 @@ fn tables_match_the_store_schema() {
         &names.shares_table,
         &names.activity_table,
         &names.attempts_table,
+        &names.tokens_table,
     ] {
         let p = at(resource(table), &["Properties"]).unwrap();
         assert_eq!(
@@ -356,6 +365,7 @@ async fn bootstrap_creates_the_templates_tables() {
         shares_table: unique_name("tpl-shares"),
         activity_table: unique_name("tpl-activity"),
         attempts_table: unique_name("tpl-attempts"),
+        tokens_table: unique_name("tpl-tokens"),
         bucket: unique_name("tpl-files"),
     };
     bootstrap(&config, &aws).await.expect("bootstrap on moto");
@@ -369,6 +379,7 @@ async fn bootstrap_creates_the_templates_tables() {
         (&aws.shares_table, &names.shares_table),
         (&aws.activity_table, &names.activity_table),
         (&aws.attempts_table, &names.attempts_table),
+        (&aws.tokens_table, &names.tokens_table),
     ] {
         let table = dynamodb
             .describe_table()

@@ -18,6 +18,7 @@ pub(crate) const FILES_BY_VISIBILITY: &str = "files table index by-visibility";
 pub(crate) const SHARES: &str = "shares table";
 pub(crate) const ACTIVITY: &str = "activity table";
 pub(crate) const ATTEMPTS: &str = "attempts table";
+pub(crate) const TOKENS: &str = "tokens table";
 pub(crate) const SHARES_BY_CLIENT: &str = "shares table index by-client";
 pub(crate) const SESSIONS_BY_USER: &str = "sessions table index by-user";
 pub(crate) const SECRET: &str = "jwt secret";
@@ -339,6 +340,7 @@ pub(crate) struct DataNames {
     pub(crate) shares_table: String,
     pub(crate) activity_table: String,
     pub(crate) attempts_table: String,
+    pub(crate) tokens_table: String,
     pub(crate) bucket: String,
     pub(crate) secret: String,
 }
@@ -375,6 +377,7 @@ impl DataNames {
             shares_table: one("SHARES_TABLE", "AWS::DynamoDB::Table"),
             activity_table: one("ACTIVITY_TABLE", "AWS::DynamoDB::Table"),
             attempts_table: one("ATTEMPTS_TABLE", "AWS::DynamoDB::Table"),
+            tokens_table: one("TOKENS_TABLE", "AWS::DynamoDB::Table"),
             bucket: one("FILES_BUCKET", "AWS::S3::Bucket"),
             secret: one("JWT_SECRET_ARN", "AWS::SecretsManager::Secret"),
         }
@@ -406,6 +409,9 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
         }
         if res == names.attempts_table {
             return ATTEMPTS.into();
+        }
+        if res == names.tokens_table {
+            return TOKENS.into();
         }
         if res == names.bucket {
             return BUCKET.into();

@@ -11,14 +11,14 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::errors::{status_of, store_error};
-use super::schema::{activity, attempts, files, invites, sessions, shares, users};
+use super::schema::{activity, attempts, files, invites, sessions, shares, tokens, users};
 use super::{AwsNames, dynamodb_client, s3_client};
 use crate::StoreError;
 
 /// How long a new table may take to become ACTIVE (seconds on AWS, at once on moto).
 const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Creates the users, sessions, files, shares, activity, invites and attempts tables (on-demand
+/// Creates the users, sessions, files, shares, activity, invites, attempts and tokens tables (on-demand
 /// billing, with TTL on `expires_at` where items expire) and the bucket, each only if missing. Returns what it created, one line each
 /// ("table NAME", "TTL on TABLE.ATTRIBUTE", "bucket NAME"): nothing on a complete setup.
 pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<String>, StoreError> {
@@ -79,11 +79,16 @@ pub async fn bootstrap(config: &SdkConfig, names: &AwsNames) -> Result<Vec<Strin
     if create_table(&dynamodb, &names.attempts_table, &attempts_keys, &[]).await? {
         done.push(format!("table {}", names.attempts_table));
     }
+    let tokens_keys = [(tokens::PARTITION_KEY, KeyType::Hash)];
+    if create_table(&dynamodb, &names.tokens_table, &tokens_keys, &[]).await? {
+        done.push(format!("table {}", names.tokens_table));
+    }
     for (table, attribute) in [
         (&names.sessions_table, sessions::TTL_ATTRIBUTE),
         (&names.invites_table, invites::TTL_ATTRIBUTE),
         (&names.activity_table, activity::TTL_ATTRIBUTE),
         (&names.attempts_table, attempts::TTL_ATTRIBUTE),
+        (&names.tokens_table, tokens::TTL_ATTRIBUTE),
     ] {
         if enable_ttl(&dynamodb, table, attribute).await? {
             done.push(format!("TTL on {table}.{attribute}"));

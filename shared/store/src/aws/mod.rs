@@ -1,4 +1,5 @@
-//! The AWS backend: users, sessions, invites, attempt counts and file metadata in DynamoDB, file bytes in
+//! The AWS backend: users, sessions, invites, attempt counts, mailed tokens and file metadata
+//! in DynamoDB, file bytes in
 //! S3, downloads through S3 presigned URLs. The same code runs against moto in tests (see `ezshare-emulator`).
 //!
 //! The table and key layout is fixed in [`schema`]; [`bootstrap`] creates what is missing.
@@ -18,6 +19,7 @@ pub mod sdk;
 mod sessions;
 mod shares;
 mod staging;
+mod tokens;
 mod users;
 
 use std::sync::Arc;
@@ -35,6 +37,7 @@ pub use maintenance::{Migrated, Reconciled, index_legacy_objects, reconcile};
 pub use sessions::DynamoSessions;
 pub use shares::DynamoShares;
 pub use staging::S3Staging;
+pub use tokens::DynamoTokens;
 pub use users::DynamoUsers;
 
 use crate::Backend;
@@ -49,6 +52,7 @@ pub struct AwsNames {
     pub shares_table: String,
     pub activity_table: String,
     pub attempts_table: String,
+    pub tokens_table: String,
     pub bucket: String,
 }
 
@@ -63,6 +67,7 @@ pub type AwsBackend = Backend<
     DynamoShares,
     DynamoActivity,
     DynamoAttempts,
+    DynamoTokens,
 >;
 
 impl AwsBackend {
@@ -80,6 +85,7 @@ impl AwsBackend {
             shares: Arc::new(DynamoShares::new(dynamodb.clone(), names.shares_table)),
             activity: Arc::new(DynamoActivity::new(dynamodb.clone(), names.activity_table)),
             attempts: Arc::new(DynamoAttempts::new(dynamodb.clone(), names.attempts_table)),
+            tokens: Arc::new(DynamoTokens::new(dynamodb.clone(), names.tokens_table)),
             users: Arc::new(DynamoUsers::new(dynamodb.clone(), names.users_table)),
             sessions: Arc::new(DynamoSessions::new(dynamodb, names.sessions_table)),
             files: Arc::new(AwsFiles::new(

@@ -55,6 +55,25 @@ pub mod attempts {
     pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
 }
 
+/// The tokens table: one item per mailed token (email verification, password reset).
+pub mod tokens {
+    /// Partition key (S): SHA-256 of the token, hex.
+    pub const PARTITION_KEY: &str = "token_hash";
+    /// S: `verify_email` or `reset_password`.
+    pub const PURPOSE: &str = "purpose";
+    /// S.
+    pub const USER_TYPE: &str = "user_type";
+    /// S.
+    pub const USERNAME: &str = "username";
+    /// S: the address it was sent to.
+    pub const EMAIL: &str = "email";
+    /// N: unix seconds.
+    pub const CREATED_AT: &str = "created_at";
+    /// N: unix seconds; readers check it (TTL deletion lags).
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const TTL_ATTRIBUTE: &str = EXPIRES_AT;
+}
+
 /// The files table: one item per (owner, file name), pointing at the object that holds the
 /// bytes of the file's current version.
 pub mod files {

@@ -12,12 +12,14 @@ mod activity;
 mod attempts;
 mod invites;
 mod shares;
+mod tokens;
 mod visibility;
 
 pub use activity::*;
 pub use attempts::*;
 pub use invites::*;
 pub use shares::*;
+pub use tokens::*;
 pub use visibility::*;
 
 use std::any::Any;
@@ -123,6 +125,9 @@ macro_rules! conformance_tests {
             attempts_count_per_key_and_window,
             attempts_racing_adds_each_see_their_own_count,
             lockout_round_trip_replace_and_forget,
+            token_round_trip_and_single_use,
+            token_expired_cannot_be_used,
+            token_racing_uses_have_one_winner,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {

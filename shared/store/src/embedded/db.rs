@@ -83,6 +83,15 @@ CREATE TABLE IF NOT EXISTS lockouts (
     forget_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS lockouts_by_forget_at ON lockouts (forget_at);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    purpose    TEXT NOT NULL,
+    user_type  TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS staged (
     id            TEXT PRIMARY KEY NOT NULL,
     owner         TEXT NOT NULL,

@@ -14,6 +14,7 @@ mod sessions;
 mod shares;
 mod signing;
 mod staging;
+mod tokens;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ pub use sessions::EmbeddedSessions;
 pub use shares::EmbeddedShares;
 pub use signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 pub use staging::{EmbeddedStaging, ReceiveError, UploadDelivery};
+pub use tokens::EmbeddedTokens;
 pub use users::EmbeddedUsers;
 
 use crate::{Backend, StoreError};
@@ -44,6 +46,7 @@ pub type EmbeddedBackend = Backend<
     EmbeddedShares,
     EmbeddedActivity,
     EmbeddedAttempts,
+    EmbeddedTokens,
 >;
 
 impl EmbeddedBackend {
@@ -80,6 +83,7 @@ impl EmbeddedBackend {
                 InviteSpool::new(&data_dir),
             )),
             attempts: Arc::new(EmbeddedAttempts::new(db.clone())),
+            tokens: Arc::new(EmbeddedTokens::new(db.clone())),
             shares: Arc::new(EmbeddedShares::new(db)),
             activity: Arc::new(EmbeddedActivity::new(activity_db)?),
             files: Arc::new(files),
