@@ -37,7 +37,9 @@ pub async fn state(
     if purged > 0 {
         tracing::info!(purged, "removed expired sessions");
     }
-    let state = AppState::new(backend.stores(), &secret, settings);
+    // No mail server locally: messages are files in the data dir's outbox.
+    let outbox = ezshare_mail::Outbox::new(data_dir.join("outbox"), email_from()?);
+    let state = AppState::new(backend.stores(), &secret, settings).with_mailer(Arc::new(outbox));
     let local = LocalStores {
         files: backend.files,
         staging: backend.staging,
@@ -45,6 +47,16 @@ pub async fn state(
         activity: backend.activity,
     };
     Ok((state, local))
+}
+
+/// `EMAIL_FROM`: the sender of the outbox's messages; default `ezshare@localhost.localdomain`.
+fn email_from() -> Result<ezshare_domain::Email, CliError> {
+    let raw = std::env::var("EMAIL_FROM")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "ezshare@localhost.localdomain".to_owned());
+    ezshare_domain::Email::parse(&raw)
+        .map_err(|e| CliError::Config(ezshare_api::ConfigError::new("EMAIL_FROM", e.message)))
 }
 
 /// Creates the data dir readable by its owner only: it holds the secret and every file.

@@ -41,6 +41,17 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     tracing::info!(%addr, backend = ?args.backend, "serving");
     // The peer address of each connection is the request's source IP (activity log), or
     // behind a trusted proxy the last X-Forwarded-For hop.
+    // Mailed links point at the server's public URL, never at the Host header a caller sent.
+    let base = ezshare_api::PublicBase(public_url.trim_end_matches('/').to_owned());
+    let router = router.layer(axum::middleware::map_request(
+        move |mut r: axum::extract::Request| {
+            let base = base.clone();
+            async move {
+                r.extensions_mut().insert(base);
+                r
+            }
+        },
+    ));
     let router = if trust_proxy_headers()? {
         router.layer(axum::middleware::map_request(
             |r: axum::extract::Request| async move { ezshare_api::trust_forwarded_for(r) },

@@ -256,3 +256,91 @@ fn bootstrap_refuses_real_aws_and_points_to_sam_deploy() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("sam deploy"), "{stderr}");
 }
+
+/// Email verification on AWS: the link goes out through SES v2 (moto records the message),
+/// and the account logs in once it is followed.
+#[tokio::test]
+async fn email_verification_goes_through_ses() {
+    let stack = AwsStack::start();
+    stack.bootstrap_with_cli();
+    let sdk = stack.sdk().await;
+    // SES sends only from a verified identity (moto checks it too).
+    aws_sdk_sesv2::Client::new(&sdk)
+        .create_email_identity()
+        .email_identity("no-reply@files.example.com")
+        .send()
+        .await
+        .unwrap();
+    let env = [
+        ("EMAIL_VERIFICATION", "required"),
+        ("EMAIL_FROM", "no-reply@files.example.com"),
+        ("PUBLIC_BASE_URL", "https://files.example.com"),
+    ];
+    let server = serve(&stack, &env);
+    let http = client();
+    let signup = form(&[
+        ("username", "vera"),
+        ("password", "veras-password-1"),
+        ("email", "vera@example.com"),
+    ]);
+    let r = http
+        .post(server.url("/client/signup"))
+        .form(&signup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["verification"], "sent");
+    let login = form(&[("username", "vera"), ("password", "veras-password-1")]);
+    let r = http
+        .post(server.url("/client/login"))
+        .form(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // What moto's SES recorded: one message, from the identity, with the link.
+    let data: serde_json::Value = http
+        .get(format!("{}/moto-api/data.json", stack.moto.endpoint()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let messages = data["ses"]["Message"]
+        .as_array()
+        .expect("moto's SES messages");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let message = &messages[0];
+    assert_eq!(message["source"], "no-reply@files.example.com");
+    assert_eq!(
+        message["destinations"]["ToAddresses"][0],
+        "vera@example.com"
+    );
+    let text = message["body"].as_str().unwrap();
+    let link = "https://files.example.com/client/verify-email?token=";
+    let token: String = text
+        .split(link)
+        .nth(1)
+        .expect("the link")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+        .collect();
+    let r = http
+        .post(server.url("/client/verify-email"))
+        .form(&form(&[("token", &token)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .post(server.url("/client/login"))
+        .form(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

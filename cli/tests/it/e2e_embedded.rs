@@ -406,3 +406,69 @@ async fn a_stalled_upload_is_cut_off_after_the_idle_timeout() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// Email verification on the local server: the message is a file in the data dir's outbox,
+/// its link points at the server itself, and following it lets the account log in.
+#[tokio::test]
+async fn email_verification_through_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[("EMAIL_VERIFICATION", "required")]);
+    let http = client();
+    let signup = form(&[
+        ("username", "vera"),
+        ("password", "veras-password-1"),
+        ("email", "vera@example.com"),
+    ]);
+    let r = http
+        .post(server.url("/client/signup"))
+        .form(&signup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let login = form(&[("username", "vera"), ("password", "veras-password-1")]);
+    let r = http
+        .post(server.url("/client/login"))
+        .form(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let outbox: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    let message = std::fs::read_to_string(&outbox[0]).unwrap();
+    assert!(
+        message.contains("From: ezshare@localhost.localdomain\r\n"),
+        "{message}"
+    );
+    let link = message
+        .lines()
+        .find(|l| l.starts_with("http"))
+        .expect("a link")
+        .trim()
+        .to_owned();
+    assert!(
+        link.starts_with(&server.url("/client/verify-email?token=")),
+        "{link}"
+    );
+    let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Verify"), "{page}");
+    let token = link.split("token=").nth(1).unwrap();
+    let r = http
+        .post(server.url("/client/verify-email"))
+        .form(&form(&[("token", token)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .post(server.url("/client/login"))
+        .form(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -1,104 +1,46 @@
-//! `POST /account/password`: change the caller's password (`current_password`,
-//! `new_password`), ending every other session of the account.
+//! Account security routes:
+//! - `POST /account/password`: change the caller's password (`current_password`,
+//!   `new_password`), ending every other session of the account;
+//! - `GET|POST /client/verify-email`, `POST /client/verify-email/resend`: email
+//!   verification of CLIENT accounts (`EMAIL_VERIFICATION=required`);
+//! - `POST /account/password-reset`, `POST /account/password-reset/confirm`: a new password
+//!   through a token mailed to the account's verified address.
+
+mod password;
+mod reset;
+mod verify_email;
 
 use axum::Router;
-use axum::extract::State;
-use ezshare_api::throttle::LoginThrottle;
-use ezshare_api::{ApiError, AppState, ClientInfo, Endpoint, Fields, Route, RouterExt, Secrets};
-use ezshare_auth::extract::AnyCaller;
-use ezshare_domain::Password;
-use http::StatusCode;
-use time::OffsetDateTime;
+use ezshare_api::{AppState, Endpoint, Route, RouterExt, Secrets};
 
 const CHANGE_PASSWORD: Route = Route::post("/account/password");
+const VERIFY_EMAIL_PAGE: Route = Route::get("/client/verify-email");
+const VERIFY_EMAIL: Route = Route::post("/client/verify-email");
+const RESEND_VERIFICATION: Route = Route::post("/client/verify-email/resend");
+const RESET_PASSWORD: Route = Route::post("/account/password-reset");
+const CONFIRM_RESET: Route = Route::post("/account/password-reset/confirm");
 
 pub const ENDPOINT: Endpoint = Endpoint {
     name: "account",
     package: env!("CARGO_PKG_NAME"),
-    routes: &[CHANGE_PASSWORD],
+    routes: &[
+        CHANGE_PASSWORD,
+        VERIFY_EMAIL_PAGE,
+        VERIFY_EMAIL,
+        RESEND_VERIFICATION,
+        RESET_PASSWORD,
+        CONFIRM_RESET,
+    ],
     router,
     secrets: Secrets::JwtSecret,
 };
 
 fn router() -> Router<AppState> {
-    Router::new().serve(CHANGE_PASSWORD, change_password)
-}
-
-async fn change_password(
-    State(state): State<AppState>,
-    AnyCaller(caller): AnyCaller,
-    info: ClientInfo,
-    fields: Fields,
-) -> Result<StatusCode, ApiError> {
-    let current = fields.required("current_password")?;
-    let new = Password::parse(fields.required("new_password")?)?;
-    if new.expose() == current {
-        return Err(ApiError::bad_request(
-            "same_password",
-            "new_password must differ from current_password",
-        ));
-    }
-    // Guessing the current password with a stolen token is guessing a password: it counts
-    // like a failed login of the account.
-    let throttle = LoginThrottle {
-        attempts: state.stores.attempts.as_ref(),
-        settings: &state.settings.throttle,
-    };
-    let now = OffsetDateTime::now_utc();
-    let (admitted, user) = tokio::join!(
-        throttle.admit(
-            caller.user_type,
-            caller.username.as_str(),
-            info.source_ip,
-            now
-        ),
-        state
-            .stores
-            .users
-            .find_user(caller.user_type, &caller.username)
-    );
-    let admitted = admitted?;
-    let Some(user) = user? else {
-        return Err(ApiError::InvalidCredentials);
-    };
-    let right = state
-        .hasher
-        .verify(Some(user.password_hash.clone()), current.to_owned())
-        .await?;
-    if !right {
-        return Err(ApiError::forbidden(
-            "wrong_password",
-            "current_password is not the account's password",
-        ));
-    }
-    let new_hash = state.hasher.hash(new).await?;
-    let replaced = state
-        .stores
-        .users
-        .replace_password_hash(
-            caller.user_type,
-            &caller.username,
-            &user.password_hash,
-            &new_hash,
-        )
-        .await?;
-    if !replaced {
-        return Err(ApiError::conflict(
-            "password_changed",
-            "the password was changed meanwhile: log in again",
-        ));
-    }
-    throttle.succeeded(admitted).await?;
-    // Whoever held another session (a lost laptop, a leaked token) is out; this one stays.
-    let ended = state.auth.end_all_sessions(&caller, true).await?;
-    let source_ip = info.source_ip.map(|ip| ip.to_string());
-    tracing::info!(
-        event = "password_changed",
-        user_type = %caller.user_type,
-        username = %caller.username,
-        source_ip = source_ip.as_deref().unwrap_or("-"),
-        sessions_ended = ended,
-        "password changed"
-    );
-    Ok(StatusCode::NO_CONTENT)
+    Router::new()
+        .serve(CHANGE_PASSWORD, password::change_password)
+        .serve(VERIFY_EMAIL_PAGE, verify_email::page)
+        .serve(VERIFY_EMAIL, verify_email::verify)
+        .serve(RESEND_VERIFICATION, verify_email::resend)
+        .serve(RESET_PASSWORD, reset::request)
+        .serve(CONFIRM_RESET, reset::confirm)
 }

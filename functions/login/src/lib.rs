@@ -5,8 +5,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use ezshare_api::throttle::LoginThrottle;
 use ezshare_api::{
-    ApiError, AppState, ClientInfo, Endpoint, Fields, Route, RouterExt, Secrets, no_store,
-    wants_json,
+    ApiError, AppState, ClientInfo, EmailVerification, Endpoint, Fields, Route, RouterExt, Secrets,
+    no_store, wants_json,
 };
 use ezshare_domain::{UserType, Username, rfc3339};
 use http::HeaderMap;
@@ -79,6 +79,18 @@ async fn login(
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.expect("verify succeeds only for an existing user");
+    // Told only to whoever knows the password: the answer reveals nothing to a guesser.
+    if user_type == UserType::Client
+        && state.settings.email_verification == EmailVerification::Required
+        && !user.email_verified
+    {
+        throttle.succeeded(admitted).await?;
+        return Err(ApiError::forbidden(
+            "email_not_verified",
+            "verify your email address first: open the link we mailed you, or ask for a new \
+             one with POST /client/verify-email/resend",
+        ));
+    }
     let (issued, reset) = tokio::join!(
         state.auth.start_session(user_type, &user.username),
         throttle.succeeded(admitted)

@@ -4,9 +4,10 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
+use ezshare_api::mail::{LinkBase, send_verification};
 use ezshare_api::{
-    ApiError, AppState, ClientInfo, Endpoint, Fields, Route, RouterExt, Secrets, SignupPolicy,
-    throttle,
+    ApiError, AppState, ClientInfo, EmailVerification, Endpoint, Fields, Route, RouterExt, Secrets,
+    SignupPolicy, throttle,
 };
 use ezshare_domain::{DisplayName, Email, InviteCode, Password, UserType, Username};
 use ezshare_store::{StoreError, StoredInvite, UserRecord};
@@ -28,8 +29,10 @@ pub const ENDPOINT: Endpoint = Endpoint {
 
 fn router() -> Router<AppState> {
     Router::new()
-        .serve(OPS_SIGNUP, |s, i, f| signup(UserType::Ops, s, i, f))
-        .serve(CLIENT_SIGNUP, |s, i, f| signup(UserType::Client, s, i, f))
+        .serve(OPS_SIGNUP, |s, i, b, f| signup(UserType::Ops, s, i, b, f))
+        .serve(CLIENT_SIGNUP, |s, i, b, f| {
+            signup(UserType::Client, s, i, b, f)
+        })
 }
 
 /// What a signup asks for, parsed.
@@ -58,6 +61,7 @@ async fn signup(
     user_type: UserType,
     State(state): State<AppState>,
     info: ClientInfo,
+    base: LinkBase,
     fields: Fields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let now = OffsetDateTime::now_utc();
@@ -71,6 +75,11 @@ async fn signup(
     )
     .await?;
     let account = NewAccount::parse(&fields)?;
+    let verifying = user_type == UserType::Client
+        && state.settings.email_verification == EmailVerification::Required;
+    if verifying && account.email.is_none() {
+        return Err(ApiError::MissingField { field: "email" });
+    }
     // Checked before the (deliberately slow) password hash: a refused invite costs nothing.
     let invite = match fields.optional("invite_code") {
         Some(raw) => Some(admitting_invite(&state, user_type, raw, now).await?),
@@ -99,6 +108,26 @@ async fn signup(
         None => state.stores.users.create_user(&record).await,
     };
     match created {
+        Ok(()) if verifying && !record.email_verified => {
+            let email = record.email.as_ref().expect("checked above");
+            // The account exists either way; a failed send is for the resend route.
+            let verification = match send_verification(&state, &base, &record.username, email).await
+            {
+                Ok(()) => "sent",
+                Err(e) => {
+                    tracing::error!(error = %e, username = %record.username, "verification mail not sent");
+                    "failed"
+                }
+            };
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({
+                    "username": record.username,
+                    "user_type": user_type,
+                    "verification": verification,
+                })),
+            ))
+        }
         Ok(()) => Ok((
             StatusCode::CREATED,
             Json(json!({"username": record.username, "user_type": user_type})),

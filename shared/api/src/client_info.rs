@@ -14,6 +14,13 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use http::request::Parts;
 
+/// The scheme and host the API is reached at, as the platform in front knows it (API
+/// Gateway's `domainName`, the local server's public URL): the base of mailed links when
+/// `PUBLIC_BASE_URL` is unset. Never taken from the request's `Host` header, which the
+/// caller writes (a reset link pointing at the attacker's host would hand over the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicBase(pub String);
+
 /// The caller's address as the platform in front of the function saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceIp(pub IpAddr);
@@ -91,6 +98,15 @@ pub fn from_lambda_context(mut request: lambda_http::Request) -> lambda_http::Re
     };
     if let Some(ip) = ip {
         request.extensions_mut().insert(SourceIp(ip));
+    }
+    let domain = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.domain_name.clone(),
+        _ => None,
+    };
+    if let Some(domain) = domain.filter(|d| !d.is_empty()) {
+        request
+            .extensions_mut()
+            .insert(PublicBase(format!("https://{domain}")));
     }
     request
 }

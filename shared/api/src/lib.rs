@@ -15,6 +15,7 @@ mod fields;
 mod finish;
 pub mod listing;
 mod log_filter;
+pub mod mail;
 mod negotiate;
 mod path;
 mod query;
@@ -26,16 +27,16 @@ pub mod visible;
 
 #[cfg(feature = "lambda")]
 pub use client_info::from_lambda_context;
-pub use client_info::{ClientInfo, SourceIp, trust_forwarded_for};
+pub use client_info::{ClientInfo, PublicBase, SourceIp, trust_forwarded_for};
 pub use endpoint::{Endpoint, Method, Route, RouterExt, Secrets};
 pub use error::ApiError;
 pub use fields::Fields;
 pub use finish::finish;
 pub use log_filter::{Targets, log_filter};
-pub use negotiate::{no_store, wants_json};
+pub use negotiate::{no_store, wants_html, wants_json};
 pub use path::Path;
 pub use query::QueryParams;
-pub use settings::{ConfigError, Settings, SignupPolicy, ThrottleSettings, var};
+pub use settings::{ConfigError, EmailVerification, Settings, SignupPolicy, ThrottleSettings, var};
 pub use state::AppState;
 pub use timeout::with_request_timeout;
 

@@ -4,6 +4,15 @@ use http::{HeaderMap, HeaderValue};
 /// Whether the caller asked for JSON (`Accept: application/json`) over the original server's
 /// default (plain text or a redirect).
 pub fn wants_json(headers: &HeaderMap) -> bool {
+    accepts(headers, "application/json")
+}
+
+/// Whether the caller is a browser asking for a page (`Accept: text/html`).
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    accepts(headers, "text/html")
+}
+
+fn accepts(headers: &HeaderMap, wanted: &str) -> bool {
     headers
         .get_all(ACCEPT)
         .iter()
@@ -13,7 +22,7 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
             media
                 .split(';')
                 .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case(wanted))
         })
 }
 

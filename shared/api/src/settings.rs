@@ -39,6 +39,8 @@ pub mod var {
     pub const LOGIN_MAX_FAILURES_PER_ACCOUNT: &str = "LOGIN_MAX_FAILURES_PER_ACCOUNT";
     pub const LOGIN_MAX_FAILURES_PER_IP: &str = "LOGIN_MAX_FAILURES_PER_IP";
     pub const SIGNUP_MAX_PER_IP: &str = "SIGNUP_MAX_PER_IP";
+    pub const EMAIL_VERIFICATION: &str = "EMAIL_VERIFICATION";
+    pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
 
     /// Every one of them.
     pub const ALL: &[&str] = &[
@@ -58,6 +60,8 @@ pub mod var {
         LOGIN_MAX_FAILURES_PER_ACCOUNT,
         LOGIN_MAX_FAILURES_PER_IP,
         SIGNUP_MAX_PER_IP,
+        EMAIL_VERIFICATION,
+        PUBLIC_BASE_URL,
     ];
 }
 
@@ -81,6 +85,15 @@ impl SignupPolicy {
             )),
         }
     }
+}
+
+/// Whether CLIENT accounts must prove their email address before they may log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailVerification {
+    /// No verification (the original server's behaviour).
+    Off,
+    /// CLIENT signup needs `email`; a link is mailed; login waits for it.
+    Required,
 }
 
 /// Limits on password guessing and signups (see `crate::throttle`).
@@ -149,6 +162,11 @@ pub struct Settings {
     /// How long activity events are kept; default 400 days.
     pub activity_retention: Duration,
     pub throttle: ThrottleSettings,
+    /// Default off.
+    pub email_verification: EmailVerification,
+    /// Where mailed links point (`https://files.example.com`), without a trailing slash;
+    /// default none: the request's own scheme and host.
+    pub public_base_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -165,6 +183,8 @@ impl Default for Settings {
             new_file_visibility: Visibility::Private,
             activity_retention: Duration::from_secs(400 * 24 * 60 * 60),
             throttle: ThrottleSettings::default(),
+            email_verification: EmailVerification::Off,
+            public_base_url: None,
         }
     }
 }
@@ -256,12 +276,52 @@ impl Settings {
         if let Some(secs) = number(&lookup, var::LOGIN_FAILURE_WINDOW_SECONDS, 60, 86_400)? {
             t.login_failure_window = secs as u32;
         }
+        if let Some(raw) = lookup(var::EMAIL_VERIFICATION) {
+            s.email_verification = match raw.trim() {
+                "off" => EmailVerification::Off,
+                "required" => EmailVerification::Required,
+                _ => {
+                    return Err(ConfigError::new(
+                        var::EMAIL_VERIFICATION,
+                        format!("must be \"off\" or \"required\", got {raw:?}"),
+                    ));
+                }
+            };
+        }
+        if let Some(raw) = lookup(var::PUBLIC_BASE_URL) {
+            s.public_base_url = parse_base_url(&raw)?;
+        }
         if let Some(types) = lookup(var::ALLOWED_FILE_TYPES) {
             s.file_types = FileTypePolicy::parse(&types)
                 .map_err(|e| ConfigError::new(var::ALLOWED_FILE_TYPES, e.message))?;
         }
         Ok(s)
     }
+}
+
+/// An `http(s)://host[:port][/path]` URL without query, fragment or trailing slash; empty
+/// means none.
+fn parse_base_url(raw: &str) -> Result<Option<String>, ConfigError> {
+    let url = raw.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let valid = rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && !r.contains(['?', '#', ' ', '@'])
+            && r.chars().all(|c| c.is_ascii_graphic())
+    });
+    if !valid {
+        return Err(ConfigError::new(
+            var::PUBLIC_BASE_URL,
+            format!("must be an http(s) URL like https://files.example.com, got {raw:?}"),
+        ));
+    }
+    Ok(Some(url.to_owned()))
 }
 
 fn number(
@@ -315,6 +375,25 @@ mod tests {
         assert_eq!(s.throttle.login_max_failures_per_account, 100);
         assert_eq!(s.throttle.login_max_failures_per_ip, 50);
         assert_eq!(s.throttle.signup_max_per_ip, 20);
+    }
+
+    #[test]
+    fn email_settings_from_env() {
+        let s = from(&[
+            ("EMAIL_VERIFICATION", "required"),
+            ("PUBLIC_BASE_URL", "https://files.example.com/"),
+        ])
+        .unwrap();
+        assert_eq!(s.email_verification, EmailVerification::Required);
+        assert_eq!(
+            s.public_base_url.as_deref(),
+            Some("https://files.example.com")
+        );
+        let s = from(&[("PUBLIC_BASE_URL", "")]).unwrap();
+        assert_eq!(
+            s.public_base_url, None,
+            "empty is none (the template's default)"
+        );
     }
 
     #[test]
@@ -405,6 +484,10 @@ mod tests {
             ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "lots"),
             ("LOGIN_MAX_FAILURES_PER_IP", "1000001"),
             ("SIGNUP_MAX_PER_IP", "-1"),
+            ("EMAIL_VERIFICATION", "yes"),
+            ("PUBLIC_BASE_URL", "files.example.com"),
+            ("PUBLIC_BASE_URL", "https://x.example.com/?a=b"),
+            ("PUBLIC_BASE_URL", "https://user@x.example.com"),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.setting, k);

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use ezshare_auth::extract::AuthState;
 use ezshare_auth::password::Hasher;
 use ezshare_auth::{Authenticator, JwtSecret};
+use ezshare_mail::{Mailer, NoMailer};
 use ezshare_store::Stores;
 
 use crate::{ApiError, Settings};
@@ -16,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Every password hash and verification of the process goes through it.
     pub hasher: Arc<Hasher>,
+    /// Where verification and reset mail goes ([`NoMailer`] unless set).
+    pub mailer: Arc<dyn Mailer>,
 }
 
 impl AppState {
@@ -28,7 +31,13 @@ impl AppState {
             auth,
             settings: Arc::new(settings),
             hasher: Arc::new(Hasher::new(Hasher::local_default_slots())),
+            mailer: Arc::new(NoMailer),
         }
+    }
+
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = mailer;
+        self
     }
 
     pub fn with_hasher(mut self, hasher: Hasher) -> Self {

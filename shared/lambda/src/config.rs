@@ -12,6 +12,8 @@ pub const TOKENS_TABLE: &str = "TOKENS_TABLE";
 pub const FILES_BUCKET: &str = "FILES_BUCKET";
 pub const JWT_SECRET_ARN: &str = "JWT_SECRET_ARN";
 pub const JWT_SECRET: &str = "JWT_SECRET";
+/// The SES identity (an address) verification and reset mail is sent from; empty: none.
+pub const EMAIL_FROM: &str = "EMAIL_FROM";
 
 /// The variables naming the deployment's resources and secret.
 const WIRING: &[&str] = &[
@@ -26,6 +28,7 @@ const WIRING: &[&str] = &[
     FILES_BUCKET,
     JWT_SECRET_ARN,
     JWT_SECRET,
+    EMAIL_FROM,
 ];
 
 /// Every environment variable the AWS wiring reads (besides the SDK's own `AWS_*`): the
@@ -52,6 +55,8 @@ pub struct AwsConfig {
     pub names: AwsNames,
     pub secret: SecretSource,
     pub settings: Settings,
+    /// Who mail comes from (through SES); `None`: no mail is sent.
+    pub email_from: Option<ezshare_domain::Email>,
 }
 
 impl AwsConfig {
@@ -91,10 +96,27 @@ impl AwsConfig {
                 ));
             }
         };
+        let settings = Settings::from_lookup(&lookup)?;
+        let email_from = match lookup(EMAIL_FROM).map(|v| v.trim().to_owned()) {
+            Some(v) if !v.is_empty() => Some(
+                ezshare_domain::Email::parse(&v)
+                    .map_err(|e| ConfigError::new(EMAIL_FROM, e.message))?,
+            ),
+            _ => None,
+        };
+        if settings.email_verification == ezshare_api::EmailVerification::Required
+            && email_from.is_none()
+        {
+            return Err(ConfigError::new(
+                EMAIL_FROM,
+                "is required when EMAIL_VERIFICATION=required (the SES identity mail is sent from)",
+            ));
+        }
         Ok(Self {
             names,
             secret,
-            settings: Settings::from_lookup(&lookup)?,
+            settings,
+            email_from,
         })
     }
 }
@@ -136,6 +158,21 @@ mod tests {
         assert_eq!(c.names.users_table, "users");
         assert_eq!(c.names.bucket, "bucket");
         assert!(matches!(c.secret, SecretSource::SecretsManager { .. }));
+    }
+
+    #[test]
+    fn required_verification_needs_a_sender() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("EMAIL_VERIFICATION", "required"));
+        let err = config(&pairs, Secrets::None).unwrap_err();
+        assert_eq!(err.setting, EMAIL_FROM);
+        pairs.push((EMAIL_FROM, "no-reply@files.example.com"));
+        let c = config(&pairs, Secrets::None).unwrap();
+        assert_eq!(c.email_from.unwrap().as_str(), "no-reply@files.example.com");
+        let bad = [BASE, &[(EMAIL_FROM, "not an address")]].concat();
+        assert_eq!(config(&bad, Secrets::None).unwrap_err().setting, EMAIL_FROM);
+        let empty = [BASE, &[(EMAIL_FROM, "")]].concat();
+        assert!(config(&empty, Secrets::None).unwrap().email_from.is_none());
     }
 
     #[test]

@@ -52,7 +52,11 @@ pub async fn state_from_config(
     });
     // One request at a time per Lambda environment: one hashing slot is all it can use.
     let hasher = ezshare_auth::password::Hasher::new(std::num::NonZeroUsize::MIN);
-    Ok(AppState::new(backend.stores(), &secret?, config.settings).with_hasher(hasher))
+    let state = AppState::new(backend.stores(), &secret?, config.settings).with_hasher(hasher);
+    Ok(match config.email_from {
+        Some(from) => state.with_mailer(std::sync::Arc::new(ezshare_mail::Ses::new(sdk, from))),
+        None => state,
+    })
 }
 
 /// The Lambda entry point of an endpoint: state once (reading only the secrets the endpoint

@@ -64,7 +64,10 @@ impl Outbox {
 
 /// A message id's random part, hex.
 fn random_hex() -> String {
-    random_bytes::<12>().iter().map(|b| format!("{b:02x}")).collect()
+    random_bytes::<12>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The message as RFC 5322 text: headers, a blank line, the body, CRLF line ends. Plain
@@ -137,7 +140,10 @@ mod tests {
         assert_eq!(headers[3], "Date: Fri, 15 Jan 2027 08:00:00 +0000");
         assert_eq!(headers[4], "Message-ID: <abc123@example.org>");
         assert!(!head.lines().any(|l| l.starts_with("Bcc")));
-        assert_eq!(body, "Hello Zoë,\r\nclick:\r\nhttps://x/verify?token=abc\r\n");
+        assert_eq!(
+            body,
+            "Hello Zoë,\r\nclick:\r\nhttps://x/verify?token=abc\r\n"
+        );
     }
 
     #[tokio::test]

@@ -40,7 +40,11 @@ impl Mailer for Ses {
             .client
             .send_email()
             .from_email_address(self.from.as_str())
-            .destination(Destination::builder().to_addresses(mail.to.as_str()).build())
+            .destination(
+                Destination::builder()
+                    .to_addresses(mail.to.as_str())
+                    .build(),
+            )
             .content(EmailContent::builder().simple(message).build())
             .send()
             .await;

@@ -39,6 +39,15 @@ pub trait UserStore: Send + Sync + 'static {
         username: &Username,
     ) -> Result<bool, StoreError>;
 
+    /// Marks the user's email verified if it is still `email` (the address a verification
+    /// link was sent to); `false` when it is not, or the user is gone.
+    async fn mark_email_verified(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        email: &ezshare_domain::Email,
+    ) -> Result<bool, StoreError>;
+
     /// Replaces the user's password hash if it is still `current` (compare-and-swap, so of
     /// two racing changes one wins); `false` when it is not, or the user is gone.
     async fn replace_password_hash(

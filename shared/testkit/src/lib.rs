@@ -42,7 +42,11 @@ impl TestApp {
         .await
         .expect("embedded backend opens");
         let secret = JwtSecret::parse(SECRET, "test").unwrap();
-        let state = AppState::new(backend.stores(), &secret, settings);
+        // Mail goes to an outbox in the test's own folder, which `outbox` reads.
+        let from = ezshare_domain::Email::parse("ezshare@localhost.test").unwrap();
+        let mailer =
+            std::sync::Arc::new(ezshare_mail::Outbox::new(dir.path().join("outbox"), from));
+        let state = AppState::new(backend.stores(), &secret, settings).with_mailer(mailer);
         Self {
             state,
             backend,
@@ -143,6 +147,30 @@ impl TestApp {
             .await
             .unwrap();
         username
+    }
+
+    /// Every message mailed so far (RFC 5322 text), oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        ezshare_mail::Outbox::new(
+            self._dir.path().join("outbox"),
+            ezshare_domain::Email::parse("ezshare@localhost.test").unwrap(),
+        )
+        .messages()
+        .unwrap()
+    }
+
+    /// The last token mailed (the value after `token=` in a link, or a line of its own).
+    pub fn last_mailed_token(&self) -> String {
+        let message = self.outbox().pop().expect("a message was mailed");
+        message
+            .split("token=")
+            .nth(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                    .collect()
+            })
+            .expect("a token in the message")
     }
 
     /// Creates the user and logs them in: `Bearer …` ready for an Authorization header.

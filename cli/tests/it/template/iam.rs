@@ -12,11 +12,14 @@ use super::read::*;
 const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     // create_user: PutItem with a condition; with an invite, find_invite (GetItem), then
     // redeem_invite: TransactWriteItems of that Put and the invite's conditional Update.
-    // Signups per source address: add_attempts (UpdateItem ADD).
+    // Signups per source address: add_attempts (UpdateItem ADD). With verification on, a
+    // token (PutItem) and its mail (SES SendEmail from the configured identity).
     (
         "signup",
         &[
             ("dynamodb:UpdateItem", ATTEMPTS),
+            ("dynamodb:PutItem", TOKENS),
+            ("ses:SendEmail", SES_IDENTITY),
             ("dynamodb:PutItem", USERS),
             ("dynamodb:GetItem", INVITES),
             ("dynamodb:UpdateItem", INVITES),
@@ -63,6 +66,13 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("dynamodb:UpdateItem", ATTEMPTS),
             ("dynamodb:PutItem", ATTEMPTS),
             ("dynamodb:DeleteItem", ATTEMPTS),
+            // Verification and reset tokens: put_token, find_token, take_token (a
+            // conditional DeleteItem); mark_email_verified (UpdateItem on users, above);
+            // their mail; a reset ends every session (Query by-user, DeleteItem, above).
+            ("dynamodb:PutItem", TOKENS),
+            ("dynamodb:GetItem", TOKENS),
+            ("dynamodb:DeleteItem", TOKENS),
+            ("ses:SendEmail", SES_IDENTITY),
         ],
     ),
     // authenticate, then put_file: PutObject of a fresh version, UpdateItem of the files

@@ -19,6 +19,7 @@ pub(crate) const SHARES: &str = "shares table";
 pub(crate) const ACTIVITY: &str = "activity table";
 pub(crate) const ATTEMPTS: &str = "attempts table";
 pub(crate) const TOKENS: &str = "tokens table";
+pub(crate) const SES_IDENTITY: &str = "the SES identity";
 pub(crate) const SHARES_BY_CLIENT: &str = "shares table index by-client";
 pub(crate) const SESSIONS_BY_USER: &str = "sessions table index by-user";
 pub(crate) const SECRET: &str = "jwt secret";
@@ -430,6 +431,12 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
                 assert!(!index.contains("${") && !index.contains('*'), "{sub}");
                 return format!("{described} index {index}");
             }
+        }
+        // The one SES identity mail is sent with, and nothing else of SES.
+        if sub
+            == "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"
+        {
+            return SES_IDENTITY.into();
         }
         let bucket_arn = format!("${{{}.Arn}}", names.bucket);
         if let Some(rest) = sub.strip_prefix(&bucket_arn) {

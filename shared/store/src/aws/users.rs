@@ -58,6 +58,36 @@ impl UserStore for DynamoUsers {
         Ok(out.item.is_some())
     }
 
+    async fn mark_email_verified(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        email: &Email,
+    ) -> Result<bool, StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::PARTITION_KEY, s(user_type.as_str()))
+            .key(attr::SORT_KEY, s(username.as_str()))
+            .update_expression("SET #verified = :true")
+            .condition_expression("#email = :email")
+            .expression_attribute_names("#verified", attr::EMAIL_VERIFIED)
+            .expression_attribute_names("#email", attr::EMAIL)
+            .expression_attribute_values(
+                ":true",
+                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
+            )
+            .expression_attribute_values(":email", s(email.as_str()))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(store_error("UpdateItem users email_verified", e)),
+        }
+    }
+
     async fn replace_password_hash(
         &self,
         user_type: UserType,

@@ -85,6 +85,7 @@ macro_rules! conformance_tests {
             user_exists_knows_stored_names_only,
             user_racing_creates_have_one_winner,
             user_password_hash_is_replaced_only_from_the_current_one,
+            user_email_is_verified_only_for_the_address_it_has,
             session_round_trip_and_delete,
             session_expired_is_still_returned_with_its_expiry,
             session_delete_user_sessions_keeps_the_named_one_and_others,
@@ -260,6 +261,46 @@ pub async fn user_password_hash_is_replaced_only_from_the_current_one(h: &Harnes
             .await
             .unwrap(),
         "no such user"
+    );
+}
+
+pub async fn user_email_is_verified_only_for_the_address_it_has(h: &Harness) {
+    let u = &h.stores.users;
+    let mut bob = user(UserType::Client, "bob");
+    bob.email_verified = false;
+    u.create_user(&bob).await.unwrap();
+    let other = ezshare_domain::Email::parse("someone-else@example.com").unwrap();
+    assert!(
+        !u.mark_email_verified(UserType::Client, &bob.username, &other)
+            .await
+            .unwrap()
+    );
+    let found = u
+        .find_user(UserType::Client, &bob.username)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!found.email_verified);
+    let email = bob.email.clone().unwrap();
+    assert!(
+        u.mark_email_verified(UserType::Client, &bob.username, &email)
+            .await
+            .unwrap()
+    );
+    let found = u
+        .find_user(UserType::Client, &bob.username)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(found.email_verified);
+    assert_eq!(
+        found.password_hash, bob.password_hash,
+        "nothing else changes"
+    );
+    assert!(
+        !u.mark_email_verified(UserType::Ops, &bob.username, &email)
+            .await
+            .unwrap()
     );
 }
 

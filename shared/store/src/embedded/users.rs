@@ -58,6 +58,26 @@ impl UserStore for EmbeddedUsers {
         })
     }
 
+    async fn mark_email_verified(
+        &self,
+        user_type: UserType,
+        username: &Username,
+        email: &ezshare_domain::Email,
+    ) -> Result<bool, StoreError> {
+        let (username, email) = (username.clone(), email.as_str().to_owned());
+        self.db
+            .write(move |conn| {
+                conn.prepare_cached(
+                    "UPDATE users SET email_verified = 1
+                     WHERE user_type = ?1 AND username = ?2 AND email = ?3",
+                )
+                .and_then(|mut s| s.execute(params![user_type.as_str(), username.as_str(), email]))
+                .map(|changed| changed == 1)
+                .map_err(StoreError::internal)
+            })
+            .await
+    }
+
     async fn replace_password_hash(
         &self,
         user_type: UserType,
