@@ -433,6 +433,14 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     r.assert_status(200);
     let client_token = r.json()["token"].as_str().unwrap().to_owned();
 
+    // account: the fixture changes client1's password; this session stays.
+    let r = watch.invoke(
+        "account",
+        &Event::load("account").with_bearer(&client_token),
+    );
+    r.assert_status(204);
+    watch.invoke("login", &client_login).assert_status(401);
+
     // list-files: private by default, the file is invisible until shared.
     let list = Event::load("list-files").with_bearer(&client_token);
     let r = watch.invoke("list-files", &list);
