@@ -75,10 +75,12 @@ pub struct Admitted {
 
 /// The counters of an attempt from a known address, which share one window.
 struct FromAddress {
-    /// The account from this address.
+    /// The account from this address (its lockout's key).
     pair: String,
-    /// Whether `pair` had a lockout level to forget on success.
-    had_lockout: bool,
+    /// The counter the attempt was counted in: `pair` and its epoch (see `admit`).
+    pair_counter: String,
+    /// The epoch-0 counter, also reset on success, when the attempt came after a lockout.
+    first_counter: Option<String>,
     /// The address, every account.
     address: String,
     window: Window,
@@ -126,8 +128,13 @@ impl LoginThrottle<'_> {
         }
         let window = Window::containing(now, self.settings.login_failure_window);
         let address_key = format!("login-ip:{address}");
+        // Each lockout starts a count of its own (its epoch: the lockout's end), so attempts
+        // still in flight when one is set, counted in the old epoch, never restart a count
+        // that the next attempts read: nothing is ever cleared while attempts race.
+        let epoch = lockout.map_or(0, |l| l.until.unix_timestamp());
+        let pair_counter = format!("{pair}@{epoch}");
         let (pair_count, account_count, address_count) = tokio::try_join!(
-            self.attempts.add_attempts(&pair, window, 1),
+            self.attempts.add_attempts(&pair_counter, window, 1),
             self.attempts.add_attempts(&account, account_window, 1),
             self.attempts.add_attempts(&address_key, window, 1),
         )?;
@@ -140,8 +147,8 @@ impl LoginThrottle<'_> {
         };
         if pair_count > pair_limit {
             let next = lockout_length(level + 1);
-            // Exactly one attempt crosses the limit: it sets the lockout and starts the
-            // count afresh (attempts are not counted while it holds).
+            // Exactly one attempt crosses the limit: it sets the lockout (attempts are not
+            // counted while it holds, and after it in the new lockout's epoch).
             if pair_count == pair_limit + 1 {
                 let until = now + next;
                 let lockout = Lockout {
@@ -150,7 +157,6 @@ impl LoginThrottle<'_> {
                     forget_at: until + LEVEL_MEMORY,
                 };
                 self.attempts.put_lockout(&pair, &lockout).await?;
-                self.attempts.clear_attempts(&pair, window).await?;
                 tracing::info!(
                     event = "login_locked_out",
                     user_type = %user_type,
@@ -171,8 +177,9 @@ impl LoginThrottle<'_> {
             account,
             account_window,
             from_address: Some(FromAddress {
+                first_counter: (epoch != 0).then(|| format!("{pair}@0")),
                 pair,
-                had_lockout: level > 0,
+                pair_counter,
                 address: address_key,
                 window,
             }),
@@ -201,17 +208,23 @@ impl LoginThrottle<'_> {
                 give_back_account.await?;
             }
             Some(f) => {
+                // Back to epoch 0 with a fresh count: the lockout and both counts go.
                 let clear_lockout = async {
-                    if f.had_lockout {
-                        a.clear_lockout(&f.pair).await
-                    } else {
-                        Ok(())
+                    match &f.first_counter {
+                        Some(first) => {
+                            tokio::try_join!(
+                                a.clear_lockout(&f.pair),
+                                a.clear_attempts(first, f.window)
+                            )?;
+                            Ok(())
+                        }
+                        None => Ok(()),
                     }
                 };
                 tokio::try_join!(
                     give_back_account,
                     a.add_attempts(&f.address, f.window, -1),
-                    a.clear_attempts(&f.pair, f.window),
+                    a.clear_attempts(&f.pair_counter, f.window),
                     clear_lockout,
                 )?;
             }
@@ -325,6 +338,34 @@ mod tests {
         let ok = rig.attempt(t3).await.unwrap();
         rig.throttle().succeeded(ok).await.unwrap();
         assert_eq!(rig.fail_until_refused(t3).await, (5, 60));
+    }
+
+    /// Attempts still in flight when the lockout is set must not find a fresh count after
+    /// it (an early version cleared the count there, and 10 of 100 got through).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn racing_attempts_get_exactly_the_limit_through() {
+        let settings = ThrottleSettings {
+            login_max_failures_per_ip: 1_000_000,
+            ..ThrottleSettings::default()
+        };
+        let rig = std::sync::Arc::new(Rig::new(settings).await);
+        let t0 = start();
+        // Spread over ~30 ms, as over a network: some attempts read "no lockout" just before
+        // it is set and count just after.
+        let tasks: Vec<_> = (0..300u64)
+            .map(|i| {
+                let rig = rig.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_micros(i * 100)).await;
+                    rig.attempt(t0).await.is_ok()
+                })
+            })
+            .collect();
+        let mut through = 0;
+        for t in tasks {
+            through += usize::from(t.await.unwrap());
+        }
+        assert_eq!(through, 5);
     }
 
     #[tokio::test]
