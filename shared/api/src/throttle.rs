@@ -344,8 +344,11 @@ mod tests {
     /// it (an early version cleared the count there, and 10 of 100 got through).
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn racing_attempts_get_exactly_the_limit_through() {
+        // The ceilings (per account, per address) would refuse some of the first five while
+        // all race: this is about the account-and-address limit.
         let settings = ThrottleSettings {
             login_max_failures_per_ip: 1_000_000,
+            login_max_failures_per_account: 1_000_000,
             ..ThrottleSettings::default()
         };
         let rig = std::sync::Arc::new(Rig::new(settings).await);
