@@ -22,8 +22,13 @@ impl DynamoAttempts {
     }
 }
 
+/// By the window's start and length: windows of different lengths start together.
 fn count_key(key: &str, window: Window) -> AttributeValue {
-    s(&format!("n#{key}@{}", window.start.unix_timestamp()))
+    s(&format!(
+        "n#{key}@{}+{}",
+        window.start.unix_timestamp(),
+        window.seconds
+    ))
 }
 
 fn lockout_key(key: &str) -> AttributeValue {

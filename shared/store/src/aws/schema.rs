@@ -41,7 +41,8 @@ pub mod sessions {
 
 /// The attempts table: login and signup attempt counts and lockouts, one item each.
 pub mod attempts {
-    /// Partition key (S): `n#{key}@{window start}` for a count, `l#{key}` for a lockout.
+    /// Partition key (S): `n#{key}@{window start}+{window seconds}` for a count, `l#{key}`
+    /// for a lockout.
     pub const PARTITION_KEY: &str = "key";
     /// N: attempts counted in the window.
     pub const COUNT: &str = "count";

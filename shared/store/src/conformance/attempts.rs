@@ -12,6 +12,21 @@ fn this_window() -> Window {
     Window::containing(OffsetDateTime::now_utc(), 900)
 }
 
+/// Every hour starts a quarter hour too: the two windows' counts stay apart.
+pub async fn attempts_windows_that_start_together_count_apart(h: &Harness) {
+    let a = &h.stores.attempts;
+    let start = OffsetDateTime::from_unix_timestamp(
+        OffsetDateTime::now_utc().unix_timestamp() / 3600 * 3600 + 3600,
+    )
+    .unwrap();
+    let quarter = Window::containing(start, 900);
+    let hour = Window::containing(start, 3600);
+    assert_eq!(quarter.start, hour.start);
+    assert_eq!(a.add_attempts("k", quarter, 1).await.unwrap(), 1);
+    assert_eq!(a.add_attempts("k", hour, 1).await.unwrap(), 1);
+    assert_eq!(a.add_attempts("k", quarter, 1).await.unwrap(), 2);
+}
+
 pub async fn attempts_count_per_key_and_window(h: &Harness) {
     let a = &h.stores.attempts;
     let w = this_window();

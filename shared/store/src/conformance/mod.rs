@@ -124,6 +124,7 @@ macro_rules! conformance_tests {
             invite_racing_redeems_of_one_code_have_one_winner,
             invite_first_ops_bootstrap_race_has_one_winner,
             attempts_count_per_key_and_window,
+            attempts_windows_that_start_together_count_apart,
             attempts_racing_adds_each_see_their_own_count,
             lockout_round_trip_replace_and_forget,
             token_round_trip_and_single_use,

@@ -18,9 +18,10 @@ impl EmbeddedAttempts {
     }
 }
 
-/// The row of `key`'s count in `window`.
+/// The row of `key`'s count in `window`: by its start and length, since windows of
+/// different lengths start together (every hour is also a quarter hour).
 fn row_key(key: &str, window: Window) -> String {
-    format!("{key}@{}", to_unix(window.start))
+    format!("{key}@{}+{}", to_unix(window.start), window.seconds)
 }
 
 #[async_trait]
