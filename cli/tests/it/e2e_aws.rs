@@ -6,7 +6,8 @@ use std::process::Command;
 
 use crate::support::aws::AwsStack;
 use crate::support::{
-    Server, client, form, walk_the_invitations, walk_the_original_story, walk_the_sharing_story,
+    Server, client, form, walk_email_verification, walk_the_invitations, walk_the_original_story,
+    walk_the_sharing_story,
 };
 
 /// Bytes of every value, and the sequences that trip text handling: NUL, CR LF, 0xFF.
@@ -277,70 +278,28 @@ async fn email_verification_goes_through_ses() {
         ("PUBLIC_BASE_URL", "https://files.example.com"),
     ];
     let server = serve(&stack, &env);
-    let http = client();
-    let signup = form(&[
-        ("username", "vera"),
-        ("password", "veras-password-1"),
-        ("email", "vera@example.com"),
-    ]);
-    let r = http
-        .post(server.url("/client/signup"))
-        .form(&signup)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let body: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(body["verification"], "sent");
-    let login = form(&[("username", "vera"), ("password", "veras-password-1")]);
-    let r = http
-        .post(server.url("/client/login"))
-        .form(&login)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-
-    // What moto's SES recorded: one message, from the identity, with the link.
-    let data: serde_json::Value = http
-        .get(format!("{}/moto-api/data.json", stack.moto.endpoint()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let messages = data["ses"]["Message"]
-        .as_array()
-        .expect("moto's SES messages");
-    assert_eq!(messages.len(), 1, "{messages:?}");
-    let message = &messages[0];
-    assert_eq!(message["source"], "no-reply@files.example.com");
-    assert_eq!(
-        message["destinations"]["ToAddresses"][0],
-        "vera@example.com"
-    );
-    let text = message["body"].as_str().unwrap();
-    let link = "https://files.example.com/client/verify-email?token=";
-    let token: String = text
-        .split(link)
-        .nth(1)
-        .expect("the link")
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
-        .collect();
-    let r = http
-        .post(server.url("/client/verify-email"))
-        .form(&form(&[("token", &token)]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = http
-        .post(server.url("/client/login"))
-        .form(&login)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let moto = stack.moto.endpoint();
+    let mail = walk_email_verification(&server, "https://files.example.com", || async {
+        // What moto's SES recorded: one message, from the identity, to the address.
+        let data: serde_json::Value = client()
+            .get(format!("{moto}/moto-api/data.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let messages = data["ses"]["Message"]
+            .as_array()
+            .expect("moto's SES messages");
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert_eq!(messages[0]["source"], "no-reply@files.example.com");
+        assert_eq!(
+            messages[0]["destinations"]["ToAddresses"][0],
+            "vera@example.com"
+        );
+        messages[0]["body"].as_str().unwrap().to_owned()
+    })
+    .await;
+    assert!(mail.contains("Hello vera"), "{mail}");
 }

@@ -1,8 +1,8 @@
 //! End to end: the `ezshare serve` process on the embedded backend, over real HTTP.
 
 use crate::support::{
-    Server, client, form, invite_with_cli, walk_the_invitations, walk_the_original_story,
-    walk_the_sharing_story,
+    Server, client, form, invite_with_cli, walk_email_verification, walk_the_invitations,
+    walk_the_original_story, walk_the_sharing_story,
 };
 
 /// A PDF header (the default type policy checks it) followed by every byte value.
@@ -413,62 +413,18 @@ async fn a_stalled_upload_is_cut_off_after_the_idle_timeout() {
 async fn email_verification_through_the_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[], &[("EMAIL_VERIFICATION", "required")]);
-    let http = client();
-    let signup = form(&[
-        ("username", "vera"),
-        ("password", "veras-password-1"),
-        ("email", "vera@example.com"),
-    ]);
-    let r = http
-        .post(server.url("/client/signup"))
-        .form(&signup)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let login = form(&[("username", "vera"), ("password", "veras-password-1")]);
-    let r = http
-        .post(server.url("/client/login"))
-        .form(&login)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let outbox: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(outbox.len(), 1, "{outbox:?}");
-    let message = std::fs::read_to_string(&outbox[0]).unwrap();
+    let outbox = dir.path().join("outbox");
+    let mail = walk_email_verification(&server, &server.url(""), || async {
+        let files: Vec<_> = std::fs::read_dir(&outbox)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        std::fs::read_to_string(&files[0]).unwrap()
+    })
+    .await;
     assert!(
-        message.contains("From: ezshare@localhost.localdomain\r\n"),
-        "{message}"
+        mail.contains("From: ezshare@localhost.localdomain\r\n"),
+        "{mail}"
     );
-    let link = message
-        .lines()
-        .find(|l| l.starts_with("http"))
-        .expect("a link")
-        .trim()
-        .to_owned();
-    assert!(
-        link.starts_with(&server.url("/client/verify-email?token=")),
-        "{link}"
-    );
-    let page = http.get(&link).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Verify"), "{page}");
-    let token = link.split("token=").nth(1).unwrap();
-    let r = http
-        .post(server.url("/client/verify-email"))
-        .form(&form(&[("token", token)]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = http
-        .post(server.url("/client/login"))
-        .form(&login)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
 }

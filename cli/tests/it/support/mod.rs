@@ -437,3 +437,68 @@ pub async fn walk_the_sharing_story(server: &Server, file_bytes: &[u8]) {
         "newest first"
     );
 }
+
+/// Email verification over HTTP with `EMAIL_VERIFICATION=required`: a CLIENT signs up with
+/// an address, is refused login until verified, follows the link `read_mail` finds (the mail's
+/// text, read wherever the backend sends it; the link must start with `link_base`), and
+/// then logs in. Returns the mail's text for further checks.
+pub async fn walk_email_verification<F>(
+    server: &Server,
+    link_base: &str,
+    read_mail: impl FnOnce() -> F,
+) -> String
+where
+    F: std::future::Future<Output = String>,
+{
+    let http = client();
+    let signup = form(&[
+        ("username", "vera"),
+        ("password", "veras-password-1"),
+        ("email", "vera@example.com"),
+    ]);
+    let r = http
+        .post(server.url("/client/signup"))
+        .form(&signup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["verification"], "sent");
+    let login = form(&[("username", "vera"), ("password", "veras-password-1")]);
+    let r = http
+        .post(server.url("/client/login"))
+        .form(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let mail = read_mail().await;
+    let prefix = format!("{link_base}/client/verify-email?token=");
+    let token: String = mail
+        .split(&prefix)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {prefix}… link in {mail}"))
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+        .collect();
+    // The link itself only shows the page; the page's button posts the token.
+    let page = http.get(format!("{}{token}", server.url(&prefix[link_base.len()..])));
+    let page = page.send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Verify"), "{page}");
+    let r = http
+        .post(server.url("/client/verify-email"))
+        .form(&form(&[("token", &token)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .post(server.url("/client/login"))
+        .form(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    mail
+}
