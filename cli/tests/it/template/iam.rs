@@ -8,7 +8,12 @@ use serde_norway::Value;
 use super::read::*;
 
 /// Least privilege, per binary: (action, resource[, condition]) as `grants` renders them.
-/// Exactly what each endpoint's code calls (see shared/store/src/aws/*.rs):
+/// Exactly what each endpoint's code calls (see shared/store/src/aws/*.rs), plus, when the
+/// stack has a KmsKeyArn, that key: kms:Decrypt for every function (DynamoDB, S3 and
+/// Secrets Manager decrypt with the caller's rights) and kms:GenerateDataKey for the
+/// writers of objects (S3 encrypts a new object's data key with it, presigned PUTs too).
+const KMS_WHEN_SET: &str = "the KmsKeyArn key when HasKmsKey";
+
 const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     // create_user: PutItem with a condition; with an invite, find_invite (GetItem), then
     // redeem_invite: TransactWriteItems of that Put and the invite's conditional Update.
@@ -17,6 +22,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "signup",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:UpdateItem", ATTEMPTS),
             ("dynamodb:PutItem", TOKENS),
             ("ses:SendEmail", SES_IDENTITY),
@@ -31,6 +37,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "login",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", ATTEMPTS),
             ("dynamodb:UpdateItem", ATTEMPTS),
             ("dynamodb:PutItem", ATTEMPTS),
@@ -45,6 +52,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "logout",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("dynamodb:DeleteItem", SESSIONS),
             ("dynamodb:Query", SESSIONS_BY_USER),
@@ -56,6 +64,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "account",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:GetItem", USERS),
@@ -80,6 +89,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "upload",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
+            ("kms:GenerateDataKey", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("s3:PutObject", FILE_OBJECTS),
@@ -94,6 +105,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "list-files",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:GetItem", USERS),
@@ -110,6 +122,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "download",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:GetItem", USERS),
@@ -125,6 +138,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "ops-files",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:Query", FILES),
@@ -134,6 +148,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "delete-file",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:DeleteItem", FILES),
@@ -149,6 +164,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "create-upload",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
+            ("kms:GenerateDataKey", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("s3:PutObject", STAGED_OBJECTS),
@@ -162,6 +179,8 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "complete-upload",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
+            ("kms:GenerateDataKey", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("s3:GetObject", STAGED_OBJECTS),
@@ -179,6 +198,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "invites",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:PutItem", INVITES),
@@ -190,6 +210,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "shares",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:GetItem", FILES),
@@ -206,6 +227,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "activity",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("dynamodb:Query", ACTIVITY),
@@ -216,6 +238,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     (
         "reconcile",
         &[
+            ("kms:Decrypt", KMS_WHEN_SET),
             ("dynamodb:Scan", FILES),
             ("dynamodb:GetItem", FILES),
             ("dynamodb:DeleteItem", FILES),

@@ -26,6 +26,7 @@ pub(crate) const SECRET: &str = "jwt secret";
 pub(crate) const BUCKET: &str = "bucket";
 pub(crate) const FILE_OBJECTS: &str = "bucket/files/*";
 pub(crate) const STAGED_OBJECTS: &str = "bucket/staging/*";
+pub(crate) const KMS_KEY: &str = "the KmsKeyArn key";
 
 // ------------------------------------------------------------------------------------------
 // The template, and helpers to read it
@@ -272,10 +273,27 @@ impl Function {
         statements
     }
 
-    /// What it is granted, as (action, resource[ if condition]).
+    /// What it is granted, as (action, resource[ if condition][ when TemplateCondition]).
+    /// A statement under `!If [Cond, statement, !Ref AWS::NoValue]` exists only when the
+    /// template's condition holds, which its grants say.
     pub(crate) fn grants(&self, names: &DataNames) -> BTreeSet<(String, String)> {
         let mut grants = BTreeSet::new();
         for statement in self.statements() {
+            let (statement, when) = match intrinsic(statement) {
+                Some((f, arg)) if f == "Fn::If" => {
+                    let [cond, then, otherwise] = list(arg)[..] else {
+                        panic!("{}: !If takes three arguments: {arg:?}", self.id)
+                    };
+                    assert_eq!(
+                        ref_target(otherwise),
+                        Some("AWS::NoValue"),
+                        "{}: a conditional statement's else is !Ref AWS::NoValue",
+                        self.id
+                    );
+                    (then, Some(cond.as_str().expect("a condition name")))
+                }
+                _ => (statement, None),
+            };
             assert_eq!(
                 at(statement, &["Effect"]).and_then(string),
                 Some("Allow"),
@@ -297,6 +315,9 @@ impl Function {
                     let mut target = describe_resource(target, names);
                     if let Some(c) = &condition {
                         target = format!("{target} if {c}");
+                    }
+                    if let Some(when) = when {
+                        target = format!("{target} when {when}");
                     }
                     grants.insert((action.to_owned(), target));
                 }
@@ -420,6 +441,9 @@ pub(crate) fn describe_resource(v: &Value, names: &DataNames) -> String {
     }
     if ref_target(v) == Some(names.secret.as_str()) {
         return SECRET.into();
+    }
+    if ref_target(v) == Some("KmsKeyArn") {
+        return KMS_KEY.into();
     }
     if let Some(sub) = sub_string(v) {
         for (table, described) in [
