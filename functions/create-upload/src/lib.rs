@@ -31,7 +31,7 @@ async fn create_upload(
     fields: Fields,
 ) -> Result<Response, ApiError> {
     let limit = state.settings.max_direct_upload_bytes;
-    let size = parse_size(fields.required("size")?)?;
+    let size = parse_size(fields.required_number("size")?)?;
     // The size is judged first, as for a direct upload through the API.
     if size > limit {
         return Err(ApiError::PayloadTooLarge { limit });
@@ -39,7 +39,7 @@ async fn create_upload(
     let name = FileName::parse_new(fields.required("name")?)?;
     let content_type = ContentType::parse(
         fields
-            .optional("content_type")
+            .optional("content_type")?
             .unwrap_or("application/octet-stream"),
     )?;
     // Refuse a type that can never pass now; the content is checked on completion.

@@ -85,8 +85,8 @@ async fn create_invite(
     fields: Fields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let user_type: UserType = fields.required("user_type")?.trim().parse()?;
-    let email = fields.optional("email").map(Email::parse).transpose()?;
-    let lifetime = parse_lifetime(fields.optional("expires_in_hours"))?;
+    let email = fields.optional("email")?.map(Email::parse).transpose()?;
+    let lifetime = parse_lifetime(fields.optional_number("expires_in_hours")?)?;
     let invite = new_invite(
         user_type,
         email,

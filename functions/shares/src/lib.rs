@@ -146,7 +146,7 @@ struct ShareTerms {
 impl ShareTerms {
     fn parse(fields: &Fields, now: OffsetDateTime) -> Result<Self, ApiError> {
         let expires_at = fields
-            .optional("expires_at")
+            .optional("expires_at")?
             .map(|raw| {
                 let at = OffsetDateTime::parse(raw.trim(), &Rfc3339).map_err(|_| {
                     ValidationError::new(
@@ -161,7 +161,7 @@ impl ShareTerms {
             })
             .transpose()?;
         let max_downloads = fields
-            .optional("max_downloads")
+            .optional_number("max_downloads")?
             .map(|raw| {
                 raw.trim()
                     .parse::<u32>()

@@ -48,9 +48,9 @@ impl NewAccount {
         Ok(Self {
             username: Username::parse(fields.required("username")?)?,
             password: Password::parse(fields.required("password")?)?,
-            email: fields.optional("email").map(Email::parse).transpose()?,
+            email: fields.optional("email")?.map(Email::parse).transpose()?,
             name: fields
-                .optional("name")
+                .optional("name")?
                 .map(DisplayName::parse)
                 .transpose()?,
         })
@@ -81,7 +81,7 @@ async fn signup(
         return Err(ApiError::MissingField { field: "email" });
     }
     // Checked before the (deliberately slow) password hash: a refused invite costs nothing.
-    let invite = match fields.optional("invite_code") {
+    let invite = match fields.optional("invite_code")? {
         Some(raw) => Some(admitting_invite(&state, user_type, raw, now).await?),
         None if state.settings.signup_policy(user_type) == SignupPolicy::Invite => {
             return Err(ApiError::forbidden(

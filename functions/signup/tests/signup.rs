@@ -183,6 +183,26 @@ async fn invalid_fields_are_400_naming_the_field() {
     }
 }
 
+/// Found by schemathesis (scripts/contract): JSON booleans and numbers were read as their text,
+/// so `{"username": false}` created the account "false".
+#[tokio::test]
+async fn json_booleans_and_numbers_are_not_text_fields() {
+    let (t, r) = app().await;
+    for body in [
+        json!({"username": false, "password": "s3cret-pass"}),
+        json!({"username": 12345, "password": "s3cret-pass"}),
+        json!({"username": "carol", "password": 123456789}),
+        json!({"username": "carol", "password": "s3cret-pass", "name": 5}),
+    ] {
+        let res = send(&r, post_json("/client/signup", body.clone())).await;
+        assert_eq!(res.status, 400, "{body}: {}", res.text());
+        assert_eq!(res.json()["error"]["code"], "invalid_field", "{body}");
+    }
+    for name in ["false", "12345", "carol"] {
+        assert!(!exists(&t, UserType::Client, name).await, "{name}");
+    }
+}
+
 #[tokio::test]
 async fn malformed_or_unsupported_bodies_are_4xx() {
     let (_t, r) = app().await;

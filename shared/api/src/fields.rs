@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
+use ezshare_domain::ValidationError;
 use http::header::CONTENT_TYPE;
 
 use crate::ApiError;
@@ -16,21 +17,53 @@ const MAX_FIELDS: usize = 32;
 /// Named text fields from a JSON object, a urlencoded form or a multipart form (fields only):
 /// the original Flask server was driven from Postman forms, so all three are accepted.
 #[derive(Debug, Default)]
-pub struct Fields(HashMap<String, String>);
+pub struct Fields(HashMap<String, Field>);
+
+/// One field's value as sent. Forms only have text; JSON may also send a number (read as its
+/// text where a number is meant, so `{"size": 123}` reads like the form field `size=123`) or
+/// a boolean, which no field takes.
+#[derive(Debug)]
+enum Field {
+    Text(String),
+    Number(String),
+    Bool,
+}
 
 impl Fields {
-    /// The field's value; absent or empty → 400 `missing_field`.
+    /// The text field's value; absent or empty → 400 `missing_field`.
     pub fn required(&self, name: &'static str) -> Result<&str, ApiError> {
-        self.optional(name)
+        self.optional(name)?
             .ok_or(ApiError::MissingField { field: name })
     }
 
-    /// The field's value; an empty value counts as absent.
-    pub fn optional(&self, name: &str) -> Option<&str> {
-        self.0
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+    /// The text field's value; an empty value counts as absent. A JSON number or boolean is
+    /// 400 `invalid_field`: `{"username": false}` is not the name "false".
+    pub fn optional(&self, name: &'static str) -> Result<Option<&str>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Field::Text(v)) => Ok(Some(v.as_str()).filter(|v| !v.is_empty())),
+            Some(Field::Number(_) | Field::Bool) => {
+                Err(ValidationError::new(name, "must be a string").into())
+            }
+        }
+    }
+
+    /// A numeric field's text, from a form or a JSON string or number; absent or empty → 400
+    /// `missing_field`. The caller parses it.
+    pub fn required_number(&self, name: &'static str) -> Result<&str, ApiError> {
+        self.optional_number(name)?
+            .ok_or(ApiError::MissingField { field: name })
+    }
+
+    /// As [`Fields::required_number`], absent or empty → `None`.
+    pub fn optional_number(&self, name: &'static str) -> Result<Option<&str>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Field::Text(v) | Field::Number(v)) => {
+                Ok(Some(v.as_str()).filter(|v| !v.is_empty()))
+            }
+            Some(Field::Bool) => Err(ValidationError::new(name, "must be a number").into()),
+        }
     }
 
     pub async fn parse(content_type: Option<&str>, body: Bytes) -> Result<Self, ApiError> {
@@ -67,8 +100,19 @@ fn invalid_body(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_body", message)
 }
 
-fn insert_first(map: &mut HashMap<String, String>, key: String, value: String) {
+fn insert_first(map: &mut HashMap<String, Field>, key: String, value: Field) {
     map.entry(key).or_insert(value);
+}
+
+/// A JSON number as a form would send it: `316.0` is the whole number 316 (JSON does not tell
+/// them apart), so it reads as `316`, not as text no whole-number field accepts.
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if !n.is_u64() && !n.is_i64() && f.is_finite() && f.fract() == 0.0 => {
+            format!("{f:.0}")
+        }
+        _ => n.to_string(),
+    }
 }
 
 fn from_json(body: &[u8]) -> Result<Fields, ApiError> {
@@ -80,10 +124,11 @@ fn from_json(body: &[u8]) -> Result<Fields, ApiError> {
     let mut map = HashMap::new();
     for (key, value) in object {
         match value {
-            serde_json::Value::String(s) => insert_first(&mut map, key, s),
-            // Numbers and booleans as their text, so `{"size": 123}` reads like a form would.
-            serde_json::Value::Number(n) => insert_first(&mut map, key, n.to_string()),
-            serde_json::Value::Bool(b) => insert_first(&mut map, key, b.to_string()),
+            serde_json::Value::String(s) => insert_first(&mut map, key, Field::Text(s)),
+            serde_json::Value::Number(n) => {
+                insert_first(&mut map, key, Field::Number(number_text(&n)))
+            }
+            serde_json::Value::Bool(_) => insert_first(&mut map, key, Field::Bool),
             serde_json::Value::Null => {}
             _ => {
                 return Err(invalid_body(format!(
@@ -100,7 +145,7 @@ fn from_urlencoded(body: &[u8]) -> Result<Fields, ApiError> {
         .map_err(|e| invalid_body(format!("malformed form body: {e}")))?;
     let mut map = HashMap::new();
     for (k, v) in pairs {
-        insert_first(&mut map, k, v);
+        insert_first(&mut map, k, Field::Text(v));
     }
     Ok(Fields(map))
 }
@@ -134,7 +179,7 @@ async fn from_multipart(content_type: &str, body: Bytes) -> Result<Fields, ApiEr
             .text()
             .await
             .map_err(|e| invalid_body(format!("malformed multipart field: {e}")))?;
-        insert_first(&mut map, name, value);
+        insert_first(&mut map, name, Field::Text(value));
     }
     Ok(Fields(map))
 }
@@ -196,8 +241,8 @@ mod tests {
         let f = parse(Some("application/json"), r#"{"email":"","name":null}"#)
             .await
             .unwrap();
-        assert_eq!(f.optional("email"), None);
-        assert_eq!(f.optional("name"), None);
+        assert_eq!(f.optional("email").unwrap(), None);
+        assert_eq!(f.optional("name").unwrap(), None);
         assert!(matches!(
             f.required("email"),
             Err(ApiError::MissingField { field: "email" })
@@ -231,17 +276,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn json_numbers_and_booleans_read_as_text() {
-        let f = parse(Some("application/json"), r#"{"size":123,"flag":true}"#)
+    async fn json_numbers_read_as_text_where_a_number_is_meant_only() {
+        let f = parse(
+            Some("application/json"),
+            r#"{"size":123,"limit":"7","flag":true}"#,
+        )
+        .await
+        .unwrap();
+        assert_eq!(f.required_number("size").unwrap(), "123");
+        assert_eq!(f.optional_number("limit").unwrap(), Some("7"));
+        assert_eq!(f.optional_number("absent").unwrap(), None);
+        // Found by schemathesis: `316.0` is a whole number to JSON Schema, and now to us.
+        let whole = parse(Some("application/json"), r#"{"n":316.0,"m":0.5,"big":1e3}"#)
             .await
             .unwrap();
-        assert_eq!(f.required("size").unwrap(), "123");
-        assert_eq!(f.required("flag").unwrap(), "true");
+        assert_eq!(whole.required_number("n").unwrap(), "316");
+        assert_eq!(whole.required_number("m").unwrap(), "0.5");
+        assert_eq!(whole.required_number("big").unwrap(), "1000");
+        // Found by schemathesis (scripts/contract): `{"username": false}` signed up "false".
+        for text in ["size", "flag"] {
+            assert_eq!(
+                f.required(text).unwrap_err().code(),
+                "invalid_field",
+                "{text}"
+            );
+        }
+        assert_eq!(
+            f.optional_number("flag").unwrap_err().code(),
+            "invalid_field"
+        );
+        let form = parse(Some("application/x-www-form-urlencoded"), "size=123")
+            .await
+            .unwrap();
+        assert_eq!(form.required_number("size").unwrap(), "123");
+        assert_eq!(form.required("size").unwrap(), "123");
     }
 
     #[tokio::test]
     async fn no_body_is_no_fields() {
         let f = parse(None, "").await.unwrap();
-        assert!(f.optional("username").is_none());
+        assert!(f.optional("username").unwrap().is_none());
     }
 }
