@@ -62,6 +62,7 @@ pub async fn receive_file(request: Request, limit: u64) -> Result<ReceivedFile, 
     };
     let mut other_bytes = 0usize;
     let mut parts = 0usize;
+    let mut received = None;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         parts += 1;
         if parts > MAX_PARTS {
@@ -70,7 +71,9 @@ pub async fn receive_file(request: Request, limit: u64) -> Result<ReceivedFile, 
                 format!("a multipart upload has at most {MAX_PARTS} parts"),
             ));
         }
-        if field.name() != Some(FILE_FIELD) {
+        // Parts after the file are read too (and bounded like those before it), so a body
+        // is judged whole: a malformed part is 400 wherever it is.
+        if field.name() != Some(FILE_FIELD) || received.is_some() {
             while let Some(chunk) = field.chunk().await.map_err(malformed)? {
                 other_bytes += chunk.len();
                 if other_bytes > MAX_OTHER_PARTS_BYTES {
@@ -99,14 +102,16 @@ pub async fn receive_file(request: Request, limit: u64) -> Result<ReceivedFile, 
                 format!("the {FILE_FIELD} part needs a filename (it names the stored file)"),
             )
         })?;
-        return Ok(ReceivedFile {
+        received = Some(ReceivedFile {
             file_name,
             content_type: ContentType::parse_or_default(part_type.as_deref()),
             bytes: bytes.freeze(),
         });
     }
-    Err(ApiError::bad_request(
-        "missing_file",
-        format!("the multipart field {FILE_FIELD} is required"),
-    ))
+    received.ok_or_else(|| {
+        ApiError::bad_request(
+            "missing_file",
+            format!("the multipart field {FILE_FIELD} is required"),
+        )
+    })
 }
