@@ -9,6 +9,7 @@ mod endpoints;
 mod error;
 mod http_server;
 mod invite;
+pub mod openapi;
 mod secret;
 mod serve;
 

@@ -5,7 +5,7 @@ use ezshare_api::{AppState, Settings, var};
 use ezshare_auth::password::Hasher;
 use tokio::net::TcpListener;
 
-use crate::{Backend, CliError, ServeArgs, embedded, endpoints};
+use crate::{Backend, CliError, ServeArgs, embedded, endpoints, openapi};
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let settings = Settings::from_lookup(|k| match &args.allowed_file_types {
@@ -31,10 +31,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             embedded::spawn_sweeper(&local);
             // The signed upload and download routes stream files of any size: no deadline.
             let routes =
-                api_routes().merge(ezshare_local_routes::routes(local.files, local.staging));
+                api_routes()?.merge(ezshare_local_routes::routes(local.files, local.staging));
             finish(routes, state.with_hasher(hasher))
         }
-        Backend::Aws => finish(api_routes(), aws_state(settings).await?.with_hasher(hasher)),
+        Backend::Aws => finish(
+            api_routes()?,
+            aws_state(settings).await?.with_hasher(hasher),
+        ),
     };
     // Scripts and tests read this line to find the server.
     println!("ezshare listening on http://{addr}");
@@ -135,8 +138,13 @@ fn bounded(var: &'static str, max: usize) -> Result<Option<NonZeroUsize>, CliErr
 /// takes 34 s); Lambda and API Gateway have their own.
 const API_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-fn api_routes() -> Router<AppState> {
-    ezshare_api::with_request_timeout(endpoints::routes(), API_REQUEST_TIMEOUT)
+/// The API's routes, and beside them the contract they keep (`GET /openapi.json`).
+fn api_routes() -> Result<Router<AppState>, CliError> {
+    let routes = endpoints::routes().merge(openapi::routes()?);
+    Ok(ezshare_api::with_request_timeout(
+        routes,
+        API_REQUEST_TIMEOUT,
+    ))
 }
 
 fn finish(routes: Router<AppState>, state: AppState) -> Router {

@@ -7,6 +7,7 @@ mod direct_upload;
 mod e2e_embedded;
 mod e2e_throttle;
 mod lambda_events;
+mod openapi;
 mod readme_walkthrough;
 mod registry;
 mod template;
