@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// ezshare: secure file sharing between OPS and CLIENT users.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = ezshare_client::args::EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -28,6 +28,24 @@ pub enum Command {
     /// OPS account is made. Embedded: left in the data dir's invite spool, which `serve`
     /// takes in (running or when it next starts).
     Invite(InviteArgs),
+
+    // The client: the API of any deployment (this local server or a stack), for people.
+    /// Log in to an ezshare server and keep the session (see `ezshare login --help`).
+    Login(ezshare_client::args::LoginArgs),
+    /// End the session and forget it.
+    Logout(ezshare_client::args::LogoutArgs),
+    /// Upload files (OPS).
+    Upload(ezshare_client::args::UploadArgs),
+    /// List your files (OPS), or the files shared with you (CLIENT).
+    Ls(ezshare_client::args::LsArgs),
+    /// Download a file shared with you (CLIENT).
+    Get(ezshare_client::args::GetArgs),
+    /// Delete one of your files (OPS).
+    Rm(ezshare_client::args::RmArgs),
+    /// Share one of your files with a client (OPS).
+    Share(ezshare_client::args::ShareArgs),
+    /// Stop sharing a file with a client (OPS).
+    Unshare(ezshare_client::args::UnshareArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -52,5 +52,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bootstrap => Err(CliError::AwsNotBuilt),
         Command::Invite(args) => invite::invite(args).await,
         Command::Migrate(args) => migrate(args).await,
+        Command::Login(args) => Ok(ezshare_client::login(args).await?),
+        Command::Logout(args) => Ok(ezshare_client::logout(args).await?),
+        Command::Upload(args) => Ok(ezshare_client::upload(args).await?),
+        Command::Ls(args) => Ok(ezshare_client::ls(args).await?),
+        Command::Get(args) => Ok(ezshare_client::get(args).await?),
+        Command::Rm(args) => Ok(ezshare_client::rm(args).await?),
+        Command::Share(args) => Ok(ezshare_client::share(args).await?),
+        Command::Unshare(args) => Ok(ezshare_client::unshare(args).await?),
     }
 }

@@ -325,7 +325,7 @@ impl Rig {
             .await;
         assert_eq!(r.status, 201, "{}", r.text());
         let created = r.json();
-        let mut put = reqwest::Client::new()
+        let mut put = crate::support::client()
             .put(created["upload_url"].as_str().unwrap())
             .body(bytes.to_vec());
         for (name, value) in created["headers"].as_object().unwrap() {

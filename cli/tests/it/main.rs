@@ -3,11 +3,13 @@
 
 mod support;
 
+mod client;
 mod direct_upload;
 mod e2e_embedded;
 mod e2e_throttle;
 mod lambda_events;
 mod openapi;
+mod pipeline;
 mod readme_walkthrough;
 mod registry;
 mod template;

@@ -47,6 +47,10 @@ impl Moto {
     }
 
     fn start_on(port: u16) -> Self {
+        // reqwest, as the workspace builds it (TLS without a bundled provider, for the
+        // ezshare client), needs a process-wide rustls provider before any client is built;
+        // the tests that talk to moto build theirs after this.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let program = moto_program();
         let moto = Moto {
             port,

@@ -99,8 +99,11 @@ pub fn invite_code_from(mut cmd: Command) -> String {
     code
 }
 
-/// An HTTP client that does not follow redirects, so a 302 can be looked at.
+/// An HTTP client that does not follow redirects, so a 302 can be looked at. Tests build
+/// every client here: reqwest, as the workspace builds it (TLS without a bundled provider,
+/// for the ezshare client), needs the process-wide rustls provider installed first.
 pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -1,0 +1,115 @@
+//! `ezshare upload`: a file up to [`SMALL_UPLOAD_BYTES`] goes through the API in one request;
+//! a larger one (or one the server finds too large) is announced and streamed straight to
+//! storage (`POST /ops/uploads`, the presigned PUT, then complete).
+
+use std::path::Path;
+
+use futures_util::TryStreamExt;
+use reqwest::Body;
+use serde_json::Value;
+use tokio_util::io::ReaderStream;
+
+use crate::api::Api;
+use crate::args::UploadArgs;
+use crate::progress::Progress;
+use crate::{ClientError, logged_in};
+
+/// What `POST /ops/upload` takes by default (`MAX_UPLOAD_BYTES`; a Lambda request holds
+/// little more): above it, the direct path.
+pub const SMALL_UPLOAD_BYTES: u64 = 4 * 1024 * 1024;
+
+pub async fn upload(args: UploadArgs) -> Result<(), ClientError> {
+    let (api, _) = logged_in()?;
+    for path in &args.files {
+        let stored = upload_one(&api, path, args.overwrite).await?;
+        let name = stored
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        println!("{name}");
+    }
+    Ok(())
+}
+
+async fn upload_one(api: &Api, path: &Path, overwrite: bool) -> Result<Value, ClientError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| ClientError::Usage(format!("{}: not a file name", path.display())))?;
+    let metadata = tokio::fs::metadata(path)
+        .await
+        .map_err(ClientError::io(format!("read {}", path.display())))?;
+    if !metadata.is_file() {
+        return Err(ClientError::Usage(format!(
+            "{}: not a file",
+            path.display()
+        )));
+    }
+    let size = metadata.len();
+    let content_type = content_type(name);
+    if size <= SMALL_UPLOAD_BYTES {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(ClientError::io(format!("read {}", path.display())))?;
+        let progress = Progress::new(format!("upload {name}"), size);
+        match api.upload(name, bytes, content_type, overwrite).await {
+            Ok(stored) => {
+                progress.advance(size);
+                progress.finish("uploaded");
+                return Ok(stored);
+            }
+            // A server configured for less than the default: the direct path.
+            Err(ClientError::Refused { status: 413, .. }) => progress.abandon(),
+            Err(e) => {
+                progress.abandon();
+                return Err(e);
+            }
+        }
+    }
+    direct(api, path, name, size, content_type, overwrite).await
+}
+
+async fn direct(
+    api: &Api,
+    path: &Path,
+    name: &str,
+    size: u64,
+    content_type: &str,
+    overwrite: bool,
+) -> Result<Value, ClientError> {
+    let upload = api.create_upload(name, size, content_type).await?;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(ClientError::io(format!("open {}", path.display())))?;
+    let progress = std::sync::Arc::new(Progress::new(format!("upload {name}"), size));
+    let counted = progress.clone();
+    let stream = ReaderStream::with_capacity(file, 256 * 1024).inspect_ok(move |chunk| {
+        counted.advance(chunk.len() as u64);
+    });
+    if let Err(e) = api
+        .put_presigned(&upload, size, Body::wrap_stream(stream))
+        .await
+    {
+        progress.abandon();
+        return Err(e);
+    }
+    let stored = api.complete_upload(&upload.upload_id, overwrite).await;
+    match &stored {
+        Ok(_) => progress.finish("uploaded"),
+        Err(_) => progress.abandon(),
+    }
+    stored
+}
+
+/// The type a file is declared with; the server decides by its content anyway.
+fn content_type(name: &str) -> &'static str {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("pdf") => "application/pdf",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("pptx") => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        Some("txt") => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
