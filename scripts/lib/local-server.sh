@@ -1,6 +1,8 @@
 # Sourced by scripts that drive a real `ezshare serve` (scripts/smoke-local, scripts/contract):
-# builds the binary the test suite built (all features, so `cargo test` already did the
-# work), starts it on a fresh data dir and a free port, and stops it when the script exits.
+# uses the binary the test suite built, starts it on a fresh data dir and a free port, and
+# stops it when the script exits. The build is the test step's own command (`cargo test
+# --workspace --all-features`, without running): after scripts/test's test step it is a
+# no-op, where `cargo build -p ezshare` would unify other features and rebuild the SDK.
 #
 #   source scripts/lib/local-server.sh
 #   start_local_server "$data_dir" [ENV=VALUE ...]   # sets EZSHARE, EZSHARE_URL, EZSHARE_PID
@@ -10,7 +12,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 start_local_server() {
     local data_dir=$1
     shift
-    cargo build --quiet --manifest-path "$repo_root/Cargo.toml" -p ezshare --all-features
+    cargo test --quiet --manifest-path "$repo_root/Cargo.toml" --workspace --all-features --no-run
     EZSHARE="$repo_root/target/debug/ezshare"
     mkdir -p "$data_dir"
     local log="$data_dir/serve.log"
