@@ -14,6 +14,7 @@
 //! CloudFormation's short tags (`!Ref X`, `!GetAtt X.Arn`, `!Sub ...`) parse as YAML tagged
 //! values; the long forms (`Ref: X`, `Fn::GetAtt: ...`) are understood too.
 
+mod bucket;
 mod functions;
 mod iam;
 mod observability;
