@@ -1,11 +1,12 @@
 //! `ezshare get`: asks for the download link, streams it into a temporary file beside the
-//! target with a progress bar, checks the size, then renames: a file is there whole or not
-//! at all.
+//! target with a progress bar, checks the size and (when the server has it) the SHA-256,
+//! then renames: a file is there whole and intact, or not at all.
 
 use std::path::PathBuf;
 
 use futures_util::StreamExt;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::args::GetArgs;
@@ -30,6 +31,10 @@ pub async fn get(args: GetArgs) -> Result<(), ClientError> {
         return Err(ClientError::from_response(status, &body));
     }
     let expected = response.content_length();
+    let expected_sha256 = link
+        .get("sha256")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
 
     let file_name = output
         .file_name()
@@ -42,6 +47,7 @@ pub async fn get(args: GetArgs) -> Result<(), ClientError> {
             .map_err(ClientError::io(format!("create {}", partial.display())))?;
         let progress = Progress::new(format!("get {}", args.file), expected.unwrap_or(0));
         let mut received = 0u64;
+        let mut digest = Sha256::new();
         let mut body = response.bytes_stream();
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
@@ -49,6 +55,7 @@ pub async fn get(args: GetArgs) -> Result<(), ClientError> {
                 .await
                 .map_err(ClientError::io(format!("write {}", partial.display())))?;
             received += chunk.len() as u64;
+            digest.update(&chunk);
             progress.advance(chunk.len() as u64);
         }
         file.sync_all()
@@ -60,7 +67,20 @@ pub async fn get(args: GetArgs) -> Result<(), ClientError> {
                 "the download ended after {received} of {expected} bytes: try again"
             )));
         }
-        progress.finish("downloaded");
+        if let Some(want) = &expected_sha256 {
+            let got = hex::encode(digest.finalize());
+            if &got != want {
+                progress.abandon();
+                return Err(ClientError::Server(format!(
+                    "the downloaded bytes are not the file's: SHA-256 {got}, expected {want}; try again"
+                )));
+            }
+        }
+        progress.finish(if expected_sha256.is_some() {
+            "downloaded, SHA-256 verified"
+        } else {
+            "downloaded"
+        });
         Ok(())
     }
     .await;

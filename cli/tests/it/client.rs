@@ -186,6 +186,24 @@ async fn a_person_logs_in_uploads_shares_lists_downloads_deletes_and_logs_out() 
         std::fs::read(&target).unwrap() == large,
         "the bytes are identical"
     );
+    let out = bob.run(&["get", "alice", "small.pdf", "-o", target_arg], None);
+    assert!(out.status.success());
+    assert!(std::fs::read(&target).unwrap() == small);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("SHA-256 verified"),
+        "uploaded through the API: {said}"
+    );
+    // Bytes changed at rest (same length): the digest catches it, and nothing is written.
+    let blob = find_file_with(data.path(), &small).expect("the stored blob");
+    let mut damaged = small.clone();
+    damaged[20] ^= 0x01;
+    std::fs::write(&blob, &damaged).unwrap();
+    std::fs::remove_file(&target).unwrap();
+    let refused = bob.fails(&["get", "alice", "small.pdf", "-o", target_arg], None, 4);
+    assert!(refused.contains("SHA-256"), "{refused}");
+    assert!(!target.exists(), "a damaged download is not kept");
+    std::fs::write(&blob, &small).unwrap();
     bob.ok(&["get", "alice", "small.pdf", "-o", target_arg], None);
     assert!(std::fs::read(&target).unwrap() == small);
     let entries: Vec<_> = std::fs::read_dir(downloads.path()).unwrap().collect();
@@ -220,6 +238,21 @@ async fn a_person_logs_in_uploads_shares_lists_downloads_deletes_and_logs_out() 
         4,
     );
     gone.fails(&["upload", &path("small.pdf")], None, 3);
+}
+
+/// The file under `dir` whose bytes are `bytes`.
+fn find_file_with(dir: &Path, bytes: &[u8]) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()? {
+        let path = entry.ok()?.path();
+        if path.is_dir() {
+            if let Some(found) = find_file_with(&path, bytes) {
+                return Some(found);
+            }
+        } else if std::fs::read(&path).is_ok_and(|b| b == bytes) {
+            return Some(path);
+        }
+    }
+    None
 }
 
 /// A loopback address nothing listens on.

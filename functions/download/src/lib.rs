@@ -70,11 +70,15 @@ async fn download(
         .presign_download(&owner, &file, state.settings.download_url_ttl)
         .await?;
     let response = if wants_json(&headers) {
-        let body = json!({
+        let mut body = json!({
             "download_link": link.url,
             "expires_at": rfc3339(link.expires_at),
             "message": "success",
         });
+        // So the downloader can check what it received.
+        if let Some(digest) = &file.sha256 {
+            body["sha256"] = json!(digest.to_hex());
+        }
         (no_store(), Json(body)).into_response()
     } else {
         (StatusCode::FOUND, no_store(), [(LOCATION, link.url)]).into_response()

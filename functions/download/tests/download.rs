@@ -56,6 +56,11 @@ async fn json_when_asked_with_the_configured_expiry() {
     assert_eq!(res.header("cache-control"), Some("no-store"));
     let body = res.json();
     assert_eq!(body["message"], "success");
+    assert_eq!(
+        body["sha256"],
+        ezshare_domain::Sha256Digest::of(b"%PDF-1.7").to_hex(),
+        "the stored file's digest, for the downloader to check"
+    );
     assert!(
         body["download_link"]
             .as_str()

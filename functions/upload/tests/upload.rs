@@ -74,6 +74,11 @@ async fn upload_stores_the_file_and_describes_it() {
     assert_eq!(body["content_type"], "application/pdf");
     assert!(body["uploaded_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(body["visibility"], "private", "private by default");
+    assert_eq!(
+        body["sha256"],
+        ezshare_domain::Sha256Digest::of(&bytes).to_hex(),
+        "the digest of the bytes received"
+    );
     assert_eq!(stored_size(&t, "report.pdf").await, Some(10_000));
     let log = t
         .stores()

@@ -56,13 +56,18 @@ pub fn page_json(owner: Username, page: FilePage) -> PageJson {
     }
 }
 
-/// `{"name","size","content_type","uploaded_at","visibility"}`: one file.
+/// `{"name","size","content_type","uploaded_at","visibility","sha256"?}`: one file; the
+/// SHA-256 (hex) where the upload established it.
 pub fn file_json(file: &StoredFile) -> Value {
-    json!({
+    let mut body = json!({
         "name": file.name,
         "size": file.size,
         "content_type": file.content_type,
         "uploaded_at": rfc3339(file.uploaded_at),
         "visibility": file.visibility,
-    })
+    });
+    if let Some(digest) = &file.sha256 {
+        body["sha256"] = json!(digest.to_hex());
+    }
+    body
 }

@@ -4,6 +4,7 @@
 //! edge; code behind the edge can rely on the rules without re-checking them.
 
 mod activity;
+mod digest;
 mod error;
 mod file_name;
 mod ids;
@@ -13,6 +14,7 @@ mod user;
 mod visibility;
 
 pub use activity::ActivityAction;
+pub use digest::Sha256Digest;
 pub use error::ValidationError;
 pub use file_name::{ContentType, FileName};
 pub use ids::{AccountToken, InviteCode, SessionId, UploadId, random_bytes};

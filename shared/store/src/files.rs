@@ -2,7 +2,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username, Visibility};
+use ezshare_domain::{
+    ContentType, Cursor, FileName, PageLimit, Sha256Digest, Username, Visibility,
+};
 use time::OffsetDateTime;
 
 use crate::StoreError;
@@ -18,6 +20,9 @@ pub struct StoredFile {
     /// Where this version's bytes are, in the adapter's own terms (an S3 key, a blob id):
     /// opaque to callers, who pass the file back to [`FileStore::presign_download`].
     pub object: String,
+    /// The SHA-256 of the bytes, where the upload established it: always for
+    /// [`FileStore::put_file`] (the bytes pass through it), not for a direct upload.
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// One entry of a listing.

@@ -55,6 +55,7 @@ fn stored(object: &str, name: &FileName) -> StoredFile {
         uploaded_at: OffsetDateTime::now_utc(),
         visibility: Visibility::Private,
         object: object.to_owned(),
+        sha256: None,
     }
 }
 

@@ -3,7 +3,9 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username, Visibility};
+use ezshare_domain::{
+    ContentType, Cursor, FileName, PageLimit, Sha256Digest, Username, Visibility,
+};
 
 use super::errors::{condition_failed, store_error};
 use super::item::{Item, get_s, get_unix, parse, s, unix};
@@ -42,10 +44,15 @@ impl FileIndex {
             .table_name(&self.table)
             .key(attr::PARTITION_KEY, s(owner.as_str()))
             .key(attr::SORT_KEY, s(file.name.as_str()))
-            .update_expression(
+            // A version without a digest removes the one of the version it replaces.
+            .update_expression(if file.sha256.is_some() {
                 "SET #size = :size, #ct = :ct, #up = :up, #obj = :obj, #on = :on, \
-                 #vis = if_not_exists(#vis, :vis)",
-            )
+                 #vis = if_not_exists(#vis, :vis), #sha = :sha"
+            } else {
+                "SET #size = :size, #ct = :ct, #up = :up, #obj = :obj, #on = :on, \
+                 #vis = if_not_exists(#vis, :vis) REMOVE #sha"
+            })
+            .expression_attribute_names("#sha", attr::SHA256)
             .expression_attribute_names("#on", attr::OWNER_NAME)
             .expression_attribute_values(":on", s(&owner_name(owner, &file.name)))
             .expression_attribute_names("#size", attr::SIZE)
@@ -59,6 +66,9 @@ impl FileIndex {
             .expression_attribute_values(":obj", s(&file.object))
             .expression_attribute_values(":vis", s(file.visibility.as_str()))
             .return_values(ReturnValue::AllOld);
+        if let Some(digest) = &file.sha256 {
+            update = update.expression_attribute_values(":sha", s(&digest.to_hex()));
+        }
         if mode == WriteMode::CreateNew {
             update = update
                 .condition_expression("attribute_not_exists(#pk)")
@@ -259,6 +269,13 @@ fn to_file(name: FileName, i: &Item) -> Result<StoredFile, StoreError> {
         _ => None,
     }
     .ok_or_else(|| StoreError::Internal(format!("corrupt file item: size of {name}")))?;
+    let sha256 =
+        match i.get(attr::SHA256) {
+            Some(AttributeValue::S(hex)) => Some(Sha256Digest::parse_hex(hex).map_err(|_| {
+                StoreError::Internal(format!("corrupt file item: sha256 of {name}"))
+            })?),
+            _ => None,
+        };
     Ok(StoredFile {
         name,
         size,
@@ -266,5 +283,6 @@ fn to_file(name: FileName, i: &Item) -> Result<StoredFile, StoreError> {
         uploaded_at: get_unix(i, attr::UPLOADED_AT)?,
         visibility: parse(i, attr::VISIBILITY, str::parse::<Visibility>)?,
         object: get_s(i, attr::OBJECT_KEY)?.to_owned(),
+        sha256,
     })
 }

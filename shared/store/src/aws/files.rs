@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username, Visibility};
+use ezshare_domain::{
+    ContentType, Cursor, FileName, PageLimit, Sha256Digest, Username, Visibility,
+};
 use time::OffsetDateTime;
 
 use super::errors::store_error;
@@ -59,6 +61,7 @@ impl FileStore for AwsFiles {
             uploaded_at: OffsetDateTime::now_utc(),
             visibility,
             object: new_object_key(owner),
+            sha256: Some(Sha256Digest::of(&body)),
         };
         self.client
             .put_object()

@@ -199,6 +199,7 @@ pub async fn index_legacy_objects(
             uploaded_at: modified(&o).unwrap_or_else(OffsetDateTime::now_utc),
             visibility: Visibility::AllClients,
             object: key.to_owned(),
+            sha256: None,
         };
         match index.commit(&owner, &file, WriteMode::CreateNew).await {
             Ok(_) => done.indexed.push((owner, name)),

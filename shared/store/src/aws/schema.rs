@@ -93,6 +93,8 @@ pub mod files {
     pub const OBJECT_KEY: &str = "object_key";
     /// S: `private` or `all_clients`; the partition key of [`BY_VISIBILITY`].
     pub const VISIBILITY: &str = "visibility";
+    /// S, optional: the SHA-256 of the bytes, 64 hex digits.
+    pub const SHA256: &str = "sha256";
     /// S: `{owner}#{name}`, the sort key of [`BY_VISIBILITY`]: `#` sorts below every username
     /// character, so the string order is the (owner, name) order.
     pub const OWNER_NAME: &str = "owner_name";

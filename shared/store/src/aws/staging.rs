@@ -168,6 +168,8 @@ impl UploadStaging for S3Staging {
             uploaded_at: OffsetDateTime::now_utc(),
             visibility,
             object: new_object_key(owner),
+            // The bytes went to S3 without us: nothing established their digest.
+            sha256: None,
         };
         self.copy_into_place(
             owner,

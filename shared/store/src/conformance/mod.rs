@@ -10,6 +10,7 @@
 
 mod activity;
 mod attempts;
+mod digests;
 mod invites;
 mod shares;
 mod tokens;
@@ -17,6 +18,7 @@ mod visibility;
 
 pub use activity::*;
 pub use attempts::*;
+pub use digests::*;
 pub use invites::*;
 pub use shares::*;
 pub use tokens::*;
@@ -90,6 +92,7 @@ macro_rules! conformance_tests {
             session_expired_is_still_returned_with_its_expiry,
             session_delete_user_sessions_keeps_the_named_one_and_others,
             file_put_then_head,
+            file_digest_belongs_to_the_version_it_was_taken_of,
             file_create_new_refuses_existing_and_keeps_it,
             file_overwrite_replaces,
             file_racing_creates_have_one_winner,

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS files (
     uploaded_at  INTEGER NOT NULL,
     blob         TEXT NOT NULL,
     visibility   TEXT NOT NULL DEFAULT 'all_clients',
+    sha256       TEXT,
     PRIMARY KEY (owner, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS shares (
@@ -295,6 +296,12 @@ fn migrate_main(conn: &Connection) -> Result<(), StoreError> {
         )
         .map_err(StoreError::internal)?;
         tracing::info!("migrated the files table: visibility (existing files: all_clients)");
+    }
+    if !has_column("files", "sha256")? {
+        // Files stored before digests were kept have none (NULL): the API omits the field.
+        conn.execute_batch("ALTER TABLE files ADD COLUMN sha256 TEXT")
+            .map_err(StoreError::internal)?;
+        tracing::info!("migrated the files table: sha256");
     }
     Ok(())
 }

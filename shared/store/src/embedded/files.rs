@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, Cursor, FileName, PageLimit, Username, Visibility};
+use ezshare_domain::{
+    ContentType, Cursor, FileName, PageLimit, Sha256Digest, Username, Visibility,
+};
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
@@ -115,7 +117,7 @@ impl EmbeddedFiles {
 }
 
 /// The columns [`file_row`] reads, in its order.
-const FILE_COLUMNS: &str = "size, content_type, uploaded_at, blob, visibility";
+const FILE_COLUMNS: &str = "size, content_type, uploaded_at, blob, visibility, sha256";
 
 /// A `files` row as stored, before its values are parsed.
 pub(super) struct FileRow {
@@ -124,6 +126,7 @@ pub(super) struct FileRow {
     uploaded_at: i64,
     blob: String,
     visibility: String,
+    sha256: Option<String>,
 }
 
 pub(super) fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
@@ -133,6 +136,7 @@ pub(super) fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRow> {
         uploaded_at: r.get(2)?,
         blob: r.get(3)?,
         visibility: r.get(4)?,
+        sha256: r.get(5)?,
     })
 }
 
@@ -145,6 +149,11 @@ impl FileRow {
             uploaded_at: from_unix(self.uploaded_at)?,
             visibility: parse_stored(&self.visibility, str::parse::<Visibility>)?,
             object: self.blob,
+            sha256: self
+                .sha256
+                .as_deref()
+                .map(|hex| parse_stored(hex, Sha256Digest::parse_hex))
+                .transpose()?,
         })
     }
 }
@@ -183,14 +192,14 @@ pub(super) async fn commit_file(
                 WriteMode::Overwrite => {
                     "ON CONFLICT (owner, name) DO UPDATE SET size = excluded.size,
                      content_type = excluded.content_type, uploaded_at = excluded.uploaded_at,
-                     blob = excluded.blob"
+                     blob = excluded.blob, sha256 = excluded.sha256"
                 }
             };
             insert_unique(
                 &tx,
                 &format!(
-                    "INSERT INTO files (owner, name, size, content_type, uploaded_at, blob, visibility)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) {on_conflict}"
+                    "INSERT INTO files (owner, name, size, content_type, uploaded_at, blob, visibility,
+                     sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) {on_conflict}"
                 ),
                 params![
                     owner,
@@ -200,6 +209,7 @@ pub(super) async fn commit_file(
                     to_unix(file.uploaded_at),
                     file.object,
                     file.visibility.as_str(),
+                    file.sha256.map(|d| d.to_hex()),
                 ],
             )?;
             also(&tx)?;
@@ -232,6 +242,7 @@ impl FileStore for EmbeddedFiles {
         visibility: Visibility,
     ) -> Result<StoredFile, StoreError> {
         let size = body.len() as u64;
+        let sha256 = Sha256Digest::of(&body);
         let blob = self.blobs.write(body).await?;
         let file = StoredFile {
             name: name.clone(),
@@ -240,6 +251,7 @@ impl FileStore for EmbeddedFiles {
             uploaded_at: OffsetDateTime::now_utc(),
             visibility,
             object: blob,
+            sha256: Some(sha256),
         };
         let nothing_else = |_: &rusqlite::Transaction<'_>| Ok(());
         let committed = commit_file(&self.db, &self.blobs, owner, &file, mode, nothing_else).await;

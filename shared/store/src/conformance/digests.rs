@@ -1,0 +1,65 @@
+//! Digests: a version's SHA-256 travels with it, and only with it.
+
+use ezshare_domain::Sha256Digest;
+
+use super::{Harness, fname, pdf, put, stage, uname};
+use crate::WriteMode;
+
+async fn digest_now(h: &Harness, name: &str) -> Option<Sha256Digest> {
+    h.stores
+        .files
+        .head_file(&uname("opsy"), &fname(name))
+        .await
+        .unwrap()
+        .expect("the file exists")
+        .sha256
+}
+
+pub async fn file_digest_belongs_to_the_version_it_was_taken_of(h: &Harness) {
+    let s = &h.stores;
+    let v1 = put(s, "opsy", "doc.pdf", b"%PDF-1.7 one", WriteMode::CreateNew)
+        .await
+        .unwrap();
+    let want = Sha256Digest::of(b"%PDF-1.7 one");
+    assert_eq!(
+        v1.sha256,
+        Some(want),
+        "put_file knows the bytes: it digests them"
+    );
+    assert_eq!(digest_now(h, "doc.pdf").await, Some(want));
+
+    let v2 = put(s, "opsy", "doc.pdf", b"%PDF-1.7 two", WriteMode::Overwrite)
+        .await
+        .unwrap();
+    let want = Sha256Digest::of(b"%PDF-1.7 two");
+    assert_eq!(v2.sha256, Some(want));
+    assert_eq!(
+        digest_now(h, "doc.pdf").await,
+        Some(want),
+        "a new version, its digest"
+    );
+
+    // A direct upload's bytes never pass the store: the new version has no digest, and the
+    // old version's is not left behind to describe it.
+    let i = stage(h, "opsy", "doc.pdf", b"%PDF-1.7 three").await;
+    let staged = s
+        .staging
+        .find_staged(&i.owner, &i.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let v3 = s
+        .staging
+        .promote_staged(
+            &i.owner,
+            &i.id,
+            &staged,
+            &pdf(),
+            WriteMode::Overwrite,
+            ezshare_domain::Visibility::Private,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v3.sha256, None);
+    assert_eq!(digest_now(h, "doc.pdf").await, None);
+}
