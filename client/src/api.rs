@@ -188,15 +188,20 @@ impl Api {
     }
 
     /// `POST /ops/uploads`: announces a direct upload.
+    /// `POST /ops/uploads`: announces a direct upload, with the bytes' SHA-256 (hex), which
+    /// storage then holds the bytes to.
     pub async fn create_upload(
         &self,
         name: &str,
         size: u64,
         content_type: &str,
+        sha256: &str,
     ) -> Result<DirectUpload, ClientError> {
         Self::json(
             self.request(Method::POST, &["ops", "uploads"])
-                .json(&json!({"name": name, "size": size, "content_type": content_type})),
+                .json(&json!({
+                    "name": name, "size": size, "content_type": content_type, "sha256": sha256,
+                })),
         )
         .await
     }

@@ -1,6 +1,7 @@
-//! `ezshare upload`: a file up to [`SMALL_UPLOAD_BYTES`] goes through the API in one request;
-//! a larger one (or one the server finds too large) is announced and streamed straight to
-//! storage (`POST /ops/uploads`, the presigned PUT, then complete).
+//! `ezshare upload`: a file up to [`SMALL_UPLOAD_BYTES`] goes through the API in one request
+//! (the server digests what it receives); a larger one (or one the server finds too large)
+//! is hashed, announced with its SHA-256 and streamed straight to storage (`POST
+//! /ops/uploads`, the presigned PUT, which storage refuses for other bytes, then complete).
 
 use std::path::Path;
 
@@ -77,7 +78,8 @@ async fn direct(
     content_type: &str,
     overwrite: bool,
 ) -> Result<Value, ClientError> {
-    let upload = api.create_upload(name, size, content_type).await?;
+    let sha256 = hash_file(path, name, size).await?;
+    let upload = api.create_upload(name, size, content_type, &sha256).await?;
     let file = tokio::fs::File::open(path)
         .await
         .map_err(ClientError::io(format!("open {}", path.display())))?;
@@ -99,6 +101,31 @@ async fn direct(
         Err(_) => progress.abandon(),
     }
     stored
+}
+
+/// The SHA-256 of a file (hex), read once before it is sent.
+async fn hash_file(path: &Path, name: &str, size: u64) -> Result<String, ClientError> {
+    use sha2::Digest;
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(ClientError::io(format!("open {}", path.display())))?;
+    let progress = Progress::new(format!("sha256 {name}"), size);
+    let mut digest = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1024 * 1024];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .await
+            .map_err(ClientError::io(format!("read {}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        digest.update(&buffer[..n]);
+        progress.advance(n as u64);
+    }
+    progress.finish("hashed");
+    Ok(hex::encode(digest.finalize()))
 }
 
 /// The type a file is declared with; the server decides by its content anyway.

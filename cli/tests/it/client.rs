@@ -237,10 +237,20 @@ async fn the_story(server: Server, invite: &str, storage: Storage<'_>) {
     let downloads = tempfile::tempdir().unwrap();
     let target = downloads.path().join("copy.pdf");
     let target_arg = target.to_str().unwrap();
-    bob.ok(&["get", "alice", "large.pdf", "-o", target_arg], None);
+    let out = bob.run(&["get", "alice", "large.pdf", "-o", target_arg], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         std::fs::read(&target).unwrap() == large,
         "the bytes are identical"
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("SHA-256 verified"),
+        "a direct upload announced its digest, which storage checked: {said}"
     );
     let out = bob.run(&["get", "alice", "small.pdf", "-o", target_arg], None);
     assert!(out.status.success());

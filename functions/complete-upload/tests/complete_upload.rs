@@ -50,6 +50,36 @@ fn complete_uri(id: &str) -> String {
 }
 
 #[tokio::test]
+async fn an_announced_digest_is_the_files_and_none_is_announced_otherwise() {
+    let (t, r, bearer) = app().await;
+    let bytes = pdf(1000);
+    let digest = ezshare_domain::Sha256Digest::of(&bytes).to_hex();
+    let created = send(
+        &r,
+        post(
+            "/ops/uploads",
+            &bearer,
+            json!({"name": "signed.pdf", "size": bytes.len(), "content_type": "application/pdf",
+                   "sha256": digest}),
+        ),
+    )
+    .await
+    .json();
+    t.deliver(&created, "application/pdf", bytes.clone())
+        .await
+        .unwrap();
+    let id = created["upload_id"].as_str().unwrap();
+    let res = send(&r, post(&complete_uri(id), &bearer, json!({}))).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["sha256"], digest.as_str());
+
+    let id = staged(&t, &r, &bearer, "unsigned.pdf", bytes).await;
+    let res = send(&r, post(&complete_uri(&id), &bearer, json!({}))).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert!(res.json().get("sha256").is_none(), "nothing established it");
+}
+
+#[tokio::test]
 async fn completes_into_a_file_with_the_same_bytes() {
     let (t, r, bearer) = app().await;
     let bytes = pdf(200_000);

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use ezshare_api::{ApiError, AppState, Endpoint, Fields, Route, RouterExt, Secrets, no_store};
 use ezshare_auth::extract::OpsCaller;
-use ezshare_domain::{ContentType, FileName, UploadId, ValidationError, rfc3339};
+use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, ValidationError, rfc3339};
 use ezshare_store::UploadIntent;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -42,6 +42,11 @@ async fn create_upload(
             .optional("content_type")?
             .unwrap_or("application/octet-stream"),
     )?;
+    // Optional: storage then refuses bytes with another digest, and the file keeps it.
+    let sha256 = fields
+        .optional("sha256")?
+        .map(Sha256Digest::parse_hex)
+        .transpose()?;
     // Refuse a type that can never pass now; the content is checked on completion.
     state.settings.file_types.check_name(&name)?;
     let intent = UploadIntent {
@@ -50,6 +55,7 @@ async fn create_upload(
         name,
         size,
         content_type,
+        sha256,
     };
     let link = state
         .stores

@@ -72,6 +72,41 @@ async fn size_limit_is_checked_first_and_inclusive() {
 }
 
 #[tokio::test]
+async fn an_announced_sha256_is_signed_in_and_other_bytes_are_refused() {
+    let (t, r, bearer) = app_with(Settings::default()).await;
+    let bytes = b"%PDF-1.7 the real bytes".to_vec();
+    let digest = ezshare_domain::Sha256Digest::of(&bytes);
+    let announce = |size: usize| {
+        json!({"name": "big.pdf", "size": size, "content_type": "application/pdf",
+               "sha256": digest.to_hex()})
+    };
+    let res = send(&r, create(&bearer, announce(bytes.len()))).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let created = res.json();
+    assert_eq!(
+        created["headers"]["x-amz-checksum-sha256"],
+        ezshare_store::checksum_base64(&digest),
+        "the client sends the checksum the URL is signed with"
+    );
+    let mut other = bytes.clone();
+    other[10] ^= 1;
+    let refused = t
+        .deliver(&created, "application/pdf", other)
+        .await
+        .unwrap_err();
+    refused.assert_error(400, "checksum_mismatch");
+    let created = send(&r, create(&bearer, announce(bytes.len())))
+        .await
+        .json();
+    assert!(t.deliver(&created, "application/pdf", bytes).await.is_ok());
+
+    let bad = json!({"name": "a.pdf", "size": 10, "sha256": "abc"});
+    send(&r, create(&bearer, bad))
+        .await
+        .assert_error(400, "invalid_field");
+}
+
+#[tokio::test]
 async fn bad_announcements_are_4xx() {
     let (_t, r, bearer) = app_with(Settings::default()).await;
     for (body, status, code) in [

@@ -18,10 +18,9 @@ impl Sha256Digest {
         Self(sha2::Sha256::digest(bytes).into())
     }
 
-    /// 64 hex digits, either case.
+    /// Exactly 64 hex digits, either case.
     pub fn parse_hex(raw: &str) -> Result<Self, ValidationError> {
         let invalid = || ValidationError::new("sha256", "must be 64 hexadecimal digits (SHA-256)");
-        let raw = raw.trim();
         if raw.len() != 64 {
             return Err(invalid());
         }

@@ -108,6 +108,10 @@ async fn upload(
         link: link(LinkPurpose::Upload, params, &query)?,
         content_length: header(CONTENT_LENGTH).and_then(|v| v.parse().ok()),
         content_type: header(CONTENT_TYPE).map(str::to_owned),
+        checksum_sha256: headers
+            .get(ezshare_store::CHECKSUM_SHA256_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body: body.into_data_stream(),
     };
     staging
@@ -121,6 +125,9 @@ async fn upload(
             }
             e @ (ReceiveError::SizeMismatch { .. } | ReceiveError::TypeMismatch { .. }) => {
                 ApiError::bad_request("upload_mismatch", e.to_string())
+            }
+            e @ ReceiveError::ChecksumMismatch => {
+                ApiError::bad_request("checksum_mismatch", e.to_string())
             }
             ReceiveError::Store(e) => e.into(),
         })?;

@@ -34,7 +34,10 @@ pub use files::{FilePage, FileStore, FileSummary, PresignedDownload, StoredFile,
 pub use invites::{InviteRecord, InviteStore, StoredInvite};
 pub use sessions::{SessionRecord, SessionStore};
 pub use shares::{ShareRecord, ShareStore};
-pub use staging::{PresignedUpload, StagedUpload, UploadIntent, UploadStaging};
+pub use staging::{
+    CHECKSUM_SHA256_HEADER, PresignedUpload, StagedUpload, UploadIntent, UploadStaging,
+    checksum_base64,
+};
 pub use tokens::{TokenPurpose, TokenRecord, TokenStore};
 pub use users::{UserRecord, UserStore};
 

@@ -2,10 +2,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UploadId, Username, Visibility};
+use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, Username, Visibility};
 use time::OffsetDateTime;
 
 use crate::{StoreError, StoredFile, WriteMode};
+
+/// The header a direct upload's bytes carry their announced SHA-256 in (base64), S3's own:
+/// signed into the URL, so storage refuses any other bytes.
+pub const CHECKSUM_SHA256_HEADER: &str = "x-amz-checksum-sha256";
+
+/// A digest as [`CHECKSUM_SHA256_HEADER`] carries it.
+pub fn checksum_base64(digest: &Sha256Digest) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(digest.as_bytes())
+}
 
 /// What an OPS user announced before uploading a large file straight to storage.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +26,9 @@ pub struct UploadIntent {
     /// The exact number of bytes the upload must carry.
     pub size: u64,
     pub content_type: ContentType,
+    /// The SHA-256 the bytes must have, when the uploader announced it: signed into the URL
+    /// (storage refuses other bytes) and kept with the file once promoted.
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// A time-limited URL the client sends the bytes to, with the headers it must send with them
@@ -44,6 +57,8 @@ pub struct StagedUpload {
     /// ([`StoreError::Changed`]). `None` where received bytes cannot change (the embedded
     /// backend refuses a second upload to one id).
     pub etag: Option<String>,
+    /// The digest the intent announced, which storage checked the bytes against.
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// Direct uploads: bytes go from the client straight to a staging area, never through the

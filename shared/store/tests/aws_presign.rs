@@ -198,3 +198,35 @@ async fn presigning_needs_no_network() {
     assert_eq!(link.expires_at, signed_at + TTL);
     assert!((signed_at - before).whole_seconds().abs() <= 1);
 }
+
+/// moto stores a PUT whatever its checksum header says, so what proves that S3 refuses
+/// other bytes is the signature: the checksum is one of the headers it covers.
+#[tokio::test]
+async fn a_direct_upload_url_signs_the_announced_sha256() {
+    let (stores, _) = on_moto().await;
+    let digest = ezshare_domain::Sha256Digest::of(b"%PDF-1.7 signed");
+    let intent = ezshare_store::UploadIntent {
+        id: ezshare_domain::UploadId::generate(),
+        owner: owner(),
+        name: FileName::parse("signed.pdf").unwrap(),
+        size: 15,
+        content_type: ContentType::parse("application/pdf").unwrap(),
+        sha256: Some(digest),
+    };
+    let link = stores.staging.presign_upload(&intent, TTL).await.unwrap();
+    let url = Url::parse(&link.url).unwrap();
+    let signed = query(&url)["X-Amz-SignedHeaders"].clone();
+    assert!(
+        signed.split(';').any(|h| h == "x-amz-checksum-sha256"),
+        "signed headers: {signed}"
+    );
+    let sent: HashMap<String, String> = link
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+        .collect();
+    assert_eq!(
+        sent.get("x-amz-checksum-sha256"),
+        Some(&ezshare_store::checksum_base64(&digest))
+    );
+}

@@ -27,6 +27,7 @@ impl Uploader for LocalUploader {
             link: SignedLink::parse(&upload.url).expect("the store's own link parses"),
             content_length: header("content-length").map(|v| v.parse().unwrap()),
             content_type: header("content-type"),
+            checksum_sha256: header("x-amz-checksum-sha256"),
             body: futures_util::stream::iter([Ok::<_, std::io::Error>(body)]),
         };
         self.0

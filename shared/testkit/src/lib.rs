@@ -240,10 +240,19 @@ impl TestApp {
         body: Vec<u8>,
     ) -> Result<(), TestResponse> {
         let url = created["upload_url"].as_str().expect("upload_url");
-        let request = http::Request::builder()
+        let mut request = http::Request::builder()
             .method("PUT")
             .header("content-type", content_type)
             .header("content-length", body.len());
+        // The other headers the URL was signed with (a checksum), as a client sends them.
+        if let Some(headers) = created["headers"].as_object() {
+            for (name, value) in headers {
+                let name = name.to_ascii_lowercase();
+                if name != "content-type" && name != "content-length" {
+                    request = request.header(name, value.as_str().expect("a header value"));
+                }
+            }
+        }
         let got = self.follow(url, request, body).await;
         if got.status == http::StatusCode::OK {
             Ok(())

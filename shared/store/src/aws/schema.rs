@@ -194,6 +194,8 @@ pub mod bucket {
     /// metadata is ASCII) and the announced size.
     pub const STAGED_NAME_METADATA: &str = "ezshare-name";
     pub const STAGED_SIZE_METADATA: &str = "ezshare-size";
+    /// The announced SHA-256 (hex), beside the signed checksum header S3 verifies.
+    pub const STAGED_SHA256_METADATA: &str = "ezshare-sha256";
 
     /// `files/{owner}/`: with the trailing slash, so `opsy` never lists `opsy2`'s files.
     pub fn owner_prefix(owner: &Username) -> String {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UploadId, Username, Visibility};
+use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, Username, Visibility};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use time::OffsetDateTime;
 
@@ -13,8 +13,9 @@ use super::file_index::FileIndex;
 use super::files::delete_object;
 use super::presign;
 use super::schema::bucket::{
-    STAGED_NAME_METADATA, STAGED_SIZE_METADATA, new_object_key, staged_key,
+    STAGED_NAME_METADATA, STAGED_SHA256_METADATA, STAGED_SIZE_METADATA, new_object_key, staged_key,
 };
+use crate::staging::checksum_base64;
 use crate::{
     PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
 };
@@ -47,8 +48,9 @@ impl UploadStaging for S3Staging {
     ) -> Result<PresignedUpload, StoreError> {
         let (config, expires_at) = presign::valid_for(ttl)?;
         let size = i64::try_from(intent.size).map_err(StoreError::internal)?;
-        // Length, type and metadata become signed headers: S3 refuses a PUT that differs.
-        let request = self
+        // Length, type, metadata and the checksum become signed headers: S3 refuses a PUT
+        // that differs, and bytes whose SHA-256 is not the one signed.
+        let mut put = self
             .client
             .put_object()
             .bucket(&self.bucket)
@@ -59,7 +61,13 @@ impl UploadStaging for S3Staging {
                 STAGED_NAME_METADATA,
                 utf8_percent_encode(intent.name.as_str(), NON_ALPHANUMERIC).to_string(),
             )
-            .metadata(STAGED_SIZE_METADATA, intent.size.to_string())
+            .metadata(STAGED_SIZE_METADATA, intent.size.to_string());
+        if let Some(digest) = &intent.sha256 {
+            put = put
+                .checksum_sha256(checksum_base64(digest))
+                .metadata(STAGED_SHA256_METADATA, digest.to_hex());
+        }
+        let request = put
             .presigned(config)
             .await
             .map_err(|e| store_error("presign PutObject", e))?;
@@ -107,12 +115,19 @@ impl UploadStaging for S3Staging {
             .content_length
             .and_then(|n| u64::try_from(n).ok())
             .ok_or_else(|| corrupt("length"))?;
+        // S3 took the bytes only if they had the signed checksum, so the announced digest
+        // is theirs.
+        let sha256 = match metadata.get(STAGED_SHA256_METADATA) {
+            Some(hex) => Some(Sha256Digest::parse_hex(hex).map_err(|_| corrupt("sha256"))?),
+            None => None,
+        };
         Ok(Some(StagedUpload {
             name,
             size,
             declared_size,
             content_type: ContentType::parse_or_default(out.content_type.as_deref()),
             etag: out.e_tag,
+            sha256,
         }))
     }
 
@@ -168,8 +183,8 @@ impl UploadStaging for S3Staging {
             uploaded_at: OffsetDateTime::now_utc(),
             visibility,
             object: new_object_key(owner),
-            // The bytes went to S3 without us: nothing established their digest.
-            sha256: None,
+            // What S3 checked the bytes against when they arrived, if one was announced.
+            sha256: staged.sha256,
         };
         self.copy_into_place(
             owner,

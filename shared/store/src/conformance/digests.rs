@@ -63,3 +63,52 @@ pub async fn file_digest_belongs_to_the_version_it_was_taken_of(h: &Harness) {
     assert_eq!(v3.sha256, None);
     assert_eq!(digest_now(h, "doc.pdf").await, None);
 }
+
+pub async fn staging_keeps_the_digest_announced_and_signed(h: &Harness) {
+    let s = &h.stores;
+    let body: &'static [u8] = b"%PDF-1.7 announced";
+    let mut i = super::intent("opsy", "signed.pdf", body.len() as u64);
+    let digest = Sha256Digest::of(body);
+    i.sha256 = Some(digest);
+    let link = s
+        .staging
+        .presign_upload(&i, std::time::Duration::from_secs(600))
+        .await
+        .unwrap();
+    let header = link
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(crate::staging::CHECKSUM_SHA256_HEADER))
+        .map(|(_, value)| value.clone());
+    assert_eq!(
+        header,
+        Some(crate::staging::checksum_base64(&digest)),
+        "the uploader is told to send the checksum storage verifies"
+    );
+    assert!(
+        h.uploader
+            .upload(&link, bytes::Bytes::from_static(body))
+            .await
+    );
+    let staged = s
+        .staging
+        .find_staged(&i.owner, &i.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(staged.sha256, Some(digest));
+    let stored = s
+        .staging
+        .promote_staged(
+            &i.owner,
+            &i.id,
+            &staged,
+            &pdf(),
+            WriteMode::CreateNew,
+            ezshare_domain::Visibility::Private,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.sha256, Some(digest));
+    assert_eq!(digest_now(h, "signed.pdf").await, Some(digest));
+}

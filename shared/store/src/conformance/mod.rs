@@ -93,6 +93,7 @@ macro_rules! conformance_tests {
             session_delete_user_sessions_keeps_the_named_one_and_others,
             file_put_then_head,
             file_digest_belongs_to_the_version_it_was_taken_of,
+            staging_keeps_the_digest_announced_and_signed,
             file_create_new_refuses_existing_and_keeps_it,
             file_overwrite_replaces,
             file_racing_creates_have_one_winner,
@@ -723,6 +724,7 @@ pub async fn file_presign_expires_after_ttl(h: &Harness) {
 
 fn intent(owner: &str, name: &str, size: u64) -> UploadIntent {
     UploadIntent {
+        sha256: None,
         id: UploadId::generate(),
         owner: uname(owner),
         name: fname(name),

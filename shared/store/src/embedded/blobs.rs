@@ -23,11 +23,17 @@ pub(crate) enum WriteError {
 
 /// Streams `body` into `path` through `path.tmp` and a rename, so `path` is either whole or
 /// absent, and at most `limit` bytes are written. Returns the number of bytes written.
+/// What [`write_whole`] wrote: its length and digest (taken as the bytes pass).
+pub(crate) struct Written {
+    pub size: u64,
+    pub sha256: ezshare_domain::Sha256Digest,
+}
+
 pub(crate) async fn write_whole<S, E>(
     path: &Path,
     mut body: S,
     limit: u64,
-) -> Result<u64, WriteError>
+) -> Result<Written, WriteError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -37,24 +43,30 @@ where
     let tmp = PathBuf::from(tmp);
     let io = |e: std::io::Error| WriteError::Store(StoreError::internal(e));
     let written = async {
+        use sha2::Digest;
         let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
         let mut total = 0u64;
+        let mut digest = sha2::Sha256::new();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
             total += chunk.len() as u64;
             if total > limit {
                 return Err(WriteError::TooLong);
             }
+            digest.update(&chunk);
             file.write_all(&chunk).await.map_err(io)?;
         }
         file.sync_all().await.map_err(io)?;
-        Ok(total)
+        Ok(Written {
+            size: total,
+            sha256: ezshare_domain::Sha256Digest::from_bytes(digest.finalize().into()),
+        })
     }
     .await;
     match written {
-        Ok(total) => {
+        Ok(written) => {
             tokio::fs::rename(&tmp, path).await.map_err(io)?;
-            Ok(total)
+            Ok(written)
         }
         Err(e) => {
             let _ = tokio::fs::remove_file(&tmp).await;

@@ -100,7 +100,8 @@ CREATE TABLE IF NOT EXISTS staged (
     size          INTEGER NOT NULL,
     content_type  TEXT NOT NULL,
     created_at    INTEGER NOT NULL,
-    received_size INTEGER
+    received_size INTEGER,
+    sha256        TEXT
 ) WITHOUT ROWID;
 ";
 
@@ -296,6 +297,11 @@ fn migrate_main(conn: &Connection) -> Result<(), StoreError> {
         )
         .map_err(StoreError::internal)?;
         tracing::info!("migrated the files table: visibility (existing files: all_clients)");
+    }
+    if !has_column("staged", "sha256")? {
+        conn.execute_batch("ALTER TABLE staged ADD COLUMN sha256 TEXT")
+            .map_err(StoreError::internal)?;
+        tracing::info!("migrated the staged table: sha256");
     }
     if !has_column("files", "sha256")? {
         // Files stored before digests were kept have none (NULL): the API omits the field.

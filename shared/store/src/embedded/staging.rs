@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, UploadId, Username, Visibility};
+use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, Username, Visibility};
 use futures_util::Stream;
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
@@ -18,6 +18,7 @@ use super::blobs::{Blobs, WriteError, write_whole};
 use super::db::{Db, from_unix, insert_unique, parse_stored, to_unix};
 use super::files::commit_file;
 use super::signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
+use crate::staging::{CHECKSUM_SHA256_HEADER, checksum_base64};
 use crate::{
     PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
 };
@@ -33,6 +34,9 @@ pub enum ReceiveError {
     SizeMismatch { expected: u64 },
     #[error("the upload must be sent with Content-Type: {expected}")]
     TypeMismatch { expected: String },
+    /// The bytes (or the checksum header sent with them) are not the ones announced.
+    #[error("the upload's bytes do not have the SHA-256 announced for them")]
+    ChecksumMismatch,
     /// The upload already has its bytes (or is receiving them): they are what
     /// complete-upload checks, and cannot be replaced under it.
     #[error("this upload already received its bytes")]
@@ -46,6 +50,8 @@ pub struct UploadDelivery<S> {
     pub link: SignedLink,
     pub content_length: Option<u64>,
     pub content_type: Option<String>,
+    /// `x-amz-checksum-sha256` (base64), as S3 takes it.
+    pub checksum_sha256: Option<String>,
     pub body: S,
 }
 
@@ -79,6 +85,7 @@ struct StagedRow {
     size: u64,
     content_type: String,
     received_size: Option<u64>,
+    sha256: Option<String>,
 }
 
 impl EmbeddedStaging {
@@ -121,7 +128,7 @@ impl EmbeddedStaging {
         let (owner, id) = (owner.to_owned(), id.to_owned());
         self.db.read(move |conn| {
             conn.prepare_cached(
-                "SELECT name, size, content_type, received_size FROM staged
+                "SELECT name, size, content_type, received_size, sha256 FROM staged
                      WHERE id = ?1 AND owner = ?2",
             )
             .map_err(StoreError::internal)?
@@ -131,6 +138,7 @@ impl EmbeddedStaging {
                     size: r.get::<_, i64>(1)? as u64,
                     content_type: r.get(2)?,
                     received_size: r.get::<_, Option<i64>>(3)?.map(|n| n as u64),
+                    sha256: r.get(4)?,
                 })
             })
             .optional()
@@ -154,6 +162,7 @@ impl EmbeddedStaging {
             link,
             content_length,
             content_type,
+            checksum_sha256,
             body,
         } = delivery;
         if link.purpose != LinkPurpose::Upload {
@@ -174,9 +183,26 @@ impl EmbeddedStaging {
                 expected: row.content_type,
             });
         }
+        let announced = row
+            .sha256
+            .as_deref()
+            .map(|hex| parse_stored(hex, Sha256Digest::parse_hex))
+            .transpose()?;
+        // As S3 does with a signed checksum header: it must be sent, and be the one signed.
+        if let Some(announced) = &announced {
+            let sent = checksum_sha256.as_deref().map(str::trim);
+            if sent != Some(checksum_base64(announced).as_str()) {
+                return Err(ReceiveError::ChecksumMismatch);
+            }
+        }
         let mismatch = ReceiveError::SizeMismatch { expected: row.size };
         match write_whole(&self.staged_path(id), body, row.size).await {
-            Ok(total) if total == row.size => {}
+            Ok(written) if written.size == row.size => {
+                if announced.is_some_and(|a| a != written.sha256) {
+                    let _ = tokio::fs::remove_file(self.staged_path(id)).await;
+                    return Err(ReceiveError::ChecksumMismatch);
+                }
+            }
             Ok(_) | Err(WriteError::TooLong) => {
                 let _ = tokio::fs::remove_file(self.staged_path(id)).await;
                 return Err(mismatch);
@@ -235,8 +261,8 @@ impl UploadStaging for EmbeddedStaging {
             .write(move |conn| {
                 insert_unique(
                     conn,
-                    "INSERT INTO staged (id, owner, name, size, content_type, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO staged (id, owner, name, size, content_type, created_at, sha256)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         i.id.as_str(),
                         i.owner.as_str(),
@@ -244,6 +270,7 @@ impl UploadStaging for EmbeddedStaging {
                         i.size as i64,
                         i.content_type.as_str(),
                         to_unix(now),
+                        i.sha256.map(|d| d.to_hex()),
                     ],
                 )
             })
@@ -257,10 +284,17 @@ impl UploadStaging for EmbeddedStaging {
         Ok(PresignedUpload {
             url: link.url(&self.public_url),
             method: "PUT",
-            headers: vec![
+            headers: [
                 ("Content-Type".into(), intent.content_type.as_str().into()),
                 ("Content-Length".into(), intent.size.to_string()),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                intent
+                    .sha256
+                    .map(|d| (CHECKSUM_SHA256_HEADER.into(), checksum_base64(&d))),
+            )
+            .collect(),
             expires_at: from_unix(link.expires)?,
         })
     }
@@ -283,6 +317,11 @@ impl UploadStaging for EmbeddedStaging {
             content_type: parse_stored(&row.content_type, ContentType::parse)?,
             // Received bytes never change here: a second upload to the id is refused.
             etag: None,
+            sha256: row
+                .sha256
+                .as_deref()
+                .map(|hex| parse_stored(hex, Sha256Digest::parse_hex))
+                .transpose()?,
         }))
     }
 
@@ -330,8 +369,8 @@ impl UploadStaging for EmbeddedStaging {
             uploaded_at: OffsetDateTime::now_utc(),
             visibility,
             object: blob,
-            // The bytes arrived without passing the API: nothing established their digest.
-            sha256: None,
+            // Checked against the announced digest as they arrived, if one was.
+            sha256: staged.sha256,
         };
         let id = id.to_string();
         let done_staging = move |tx: &rusqlite::Transaction<'_>| {
