@@ -15,6 +15,22 @@ async fn digest_now(h: &Harness, name: &str) -> Option<Sha256Digest> {
         .sha256
 }
 
+/// The staged upload of `i` as found, and the file its promotion stored.
+async fn find_and_promote(
+    h: &Harness,
+    i: &crate::UploadIntent,
+    mode: WriteMode,
+) -> (crate::StagedUpload, crate::StoredFile) {
+    let staging = &h.stores.staging;
+    let staged = staging.find_staged(&i.owner, &i.id).await.unwrap().unwrap();
+    let visibility = ezshare_domain::Visibility::Private;
+    let stored = staging
+        .promote_staged(&i.owner, &i.id, &staged, &pdf(), mode, visibility)
+        .await
+        .unwrap();
+    (staged, stored)
+}
+
 pub async fn file_digest_belongs_to_the_version_it_was_taken_of(h: &Harness) {
     let s = &h.stores;
     let v1 = put(s, "opsy", "doc.pdf", b"%PDF-1.7 one", WriteMode::CreateNew)
@@ -42,25 +58,8 @@ pub async fn file_digest_belongs_to_the_version_it_was_taken_of(h: &Harness) {
     // A direct upload's bytes never pass the store: the new version has no digest, and the
     // old version's is not left behind to describe it.
     let i = stage(h, "opsy", "doc.pdf", b"%PDF-1.7 three").await;
-    let staged = s
-        .staging
-        .find_staged(&i.owner, &i.id)
-        .await
-        .unwrap()
-        .unwrap();
-    let v3 = s
-        .staging
-        .promote_staged(
-            &i.owner,
-            &i.id,
-            &staged,
-            &pdf(),
-            WriteMode::Overwrite,
-            ezshare_domain::Visibility::Private,
-        )
-        .await
-        .unwrap();
-    assert_eq!(v3.sha256, None);
+    let (staged, v3) = find_and_promote(h, &i, WriteMode::Overwrite).await;
+    assert_eq!((staged.sha256, v3.sha256), (None, None));
     assert_eq!(digest_now(h, "doc.pdf").await, None);
 }
 
@@ -90,25 +89,8 @@ pub async fn staging_keeps_the_digest_announced_and_signed(h: &Harness) {
             .upload(&link, bytes::Bytes::from_static(body))
             .await
     );
-    let staged = s
-        .staging
-        .find_staged(&i.owner, &i.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let (staged, stored) = find_and_promote(h, &i, WriteMode::CreateNew).await;
     assert_eq!(staged.sha256, Some(digest));
-    let stored = s
-        .staging
-        .promote_staged(
-            &i.owner,
-            &i.id,
-            &staged,
-            &pdf(),
-            WriteMode::CreateNew,
-            ezshare_domain::Visibility::Private,
-        )
-        .await
-        .unwrap();
     assert_eq!(stored.sha256, Some(digest));
     assert_eq!(digest_now(h, "signed.pdf").await, Some(digest));
 }
