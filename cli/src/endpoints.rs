@@ -20,6 +20,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ezshare_invites::ENDPOINT,
     ezshare_shares::ENDPOINT,
     ezshare_activity::ENDPOINT,
+    // The web client: `GET /` and its assets (no data, no secret).
+    ezshare_web::ENDPOINT,
 ];
 
 /// The functions that are not endpoints: scheduled jobs, deployed beside the API but never
