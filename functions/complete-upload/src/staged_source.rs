@@ -13,9 +13,8 @@ pub struct StagedSource {
     staging: Arc<dyn UploadStaging>,
     owner: Username,
     id: UploadId,
-    size: u64,
-    /// Every read is of the version that was found.
-    etag: Option<String>,
+    /// What was found: every read is of its version, where it is.
+    staged: StagedUpload,
 }
 
 impl StagedSource {
@@ -29,8 +28,7 @@ impl StagedSource {
             staging,
             owner: owner.clone(),
             id: id.clone(),
-            size: staged.size,
-            etag: staged.etag.clone(),
+            staged: staged.clone(),
         }
     }
 }
@@ -38,12 +36,12 @@ impl StagedSource {
 #[async_trait]
 impl ByteSource for StagedSource {
     async fn len(&self) -> Result<u64, SourceError> {
-        Ok(self.size)
+        Ok(self.staged.size)
     }
 
     async fn read_at(&self, offset: u64, len: u64) -> Result<Bytes, SourceError> {
         self.staging
-            .read_staged(&self.owner, &self.id, self.etag.as_deref(), offset, len)
+            .read_staged(&self.owner, &self.id, &self.staged, offset, len)
             .await
             .map_err(SourceError::new)
     }

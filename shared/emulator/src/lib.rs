@@ -9,7 +9,7 @@ mod moto;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-pub use moto::Moto;
+pub use moto::{MOTO_PART_MIN_SIZE, Moto};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;

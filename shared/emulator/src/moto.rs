@@ -25,6 +25,9 @@ status=$?
 case "$status" in 0|143) rm -f "$2" ;; esac
 exit "$status""#;
 
+/// The smallest multipart part (but the last) moto accepts here; S3's is 5 MiB.
+pub const MOTO_PART_MIN_SIZE: u64 = 8;
+
 /// A `moto_server` on `127.0.0.1:<port>`, killed when dropped.
 ///
 /// It needs no async runtime, so one instance can be shared by all tests of a binary (each
@@ -93,6 +96,10 @@ impl Moto {
             .arg(&self.program)
             .arg(self.port.to_string())
             .arg(&log_path)
+            // Multipart parts of a few bytes, so tests need not send 5 MiB per part (the
+            // key buffer keeps its default, which moto would derive from the minimum).
+            .env("S3_UPLOAD_PART_MIN_SIZE", MOTO_PART_MIN_SIZE.to_string())
+            .env("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", "5242880")
             .stdin(Stdio::piped())
             .stdout(log.try_clone().expect("clone the moto log handle"))
             .stderr(log)

@@ -1,6 +1,7 @@
 //! The local server's signed-link routes, the embedded backend's stand-ins for S3 presigned
 //! URLs: `GET /_local/download/{owner}/{name}` serves a file's bytes and
-//! `PUT /_local/upload/{owner}/{upload_id}` receives a direct upload's, each for whoever
+//! `PUT /_local/upload/{owner}/{upload_id}` receives a direct upload's and
+//! `PUT /_local/part/{owner}/{upload_id}.{n}[.{sha256}]` one part of a multipart one, each for whoever
 //! holds an unexpired, untampered [`SignedLink`]. `ezshare serve` and the testkit mount the
 //! same [`routes`].
 
@@ -21,7 +22,7 @@ use http::{HeaderMap, StatusCode};
 use time::OffsetDateTime;
 use tokio_util::io::ReaderStream;
 
-/// Both routes, for a router of any state.
+/// The three routes, for a router of any state.
 pub fn routes<S>(files: Arc<EmbeddedFiles>, staging: Arc<EmbeddedStaging>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -33,8 +34,9 @@ where
         )
         .route(
             &LinkPurpose::Upload.route(),
-            put(upload).with_state(staging),
+            put(upload).with_state(staging.clone()),
         )
+        .route(&LinkPurpose::Part.route(), put(part).with_state(staging))
 }
 
 /// The link of a request to one of these routes.
@@ -58,6 +60,7 @@ fn refused(purpose: LinkPurpose, e: &LinkError) -> ApiError {
     let kind = match purpose {
         LinkPurpose::Download => "download",
         LinkPurpose::Upload => "upload",
+        LinkPurpose::Part => "part upload",
     };
     let why = match e {
         LinkError::Incomplete => "is incomplete",
@@ -103,9 +106,40 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
+    let delivery = delivery(LinkPurpose::Upload, params, &query, &headers, body)?;
+    staging
+        .receive_upload(delivery, OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| receive_error(LinkPurpose::Upload, e))?;
+    Ok(StatusCode::OK)
+}
+
+/// One part of a multipart upload (`GET /ops/uploads/{id}` then lists it).
+async fn part(
+    State(staging): State<Arc<EmbeddedStaging>>,
+    Path(params): Path<(String, String)>,
+    query: QueryParams,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let delivery = delivery(LinkPurpose::Part, params, &query, &headers, body)?;
+    staging
+        .receive_part(delivery, OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| receive_error(LinkPurpose::Part, e))?;
+    Ok(StatusCode::OK)
+}
+
+fn delivery(
+    purpose: LinkPurpose,
+    params: (String, String),
+    query: &QueryParams,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<UploadDelivery<axum::body::BodyDataStream>, ApiError> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let delivery = UploadDelivery {
-        link: link(LinkPurpose::Upload, params, &query)?,
+    Ok(UploadDelivery {
+        link: link(purpose, params, query)?,
         content_length: header(CONTENT_LENGTH).and_then(|v| v.parse().ok()),
         content_type: header(CONTENT_TYPE).map(str::to_owned),
         checksum_sha256: headers
@@ -113,23 +147,20 @@ async fn upload(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         body: body.into_data_stream(),
-    };
-    staging
-        .receive_upload(delivery, OffsetDateTime::now_utc())
-        .await
-        .map_err(|e| match e {
-            ReceiveError::Link(e) => refused(LinkPurpose::Upload, &e),
-            ReceiveError::NotFound => ApiError::not_found("upload_not_found", "no such upload"),
-            e @ ReceiveError::AlreadyReceived => {
-                ApiError::conflict("already_uploaded", e.to_string())
-            }
-            e @ (ReceiveError::SizeMismatch { .. } | ReceiveError::TypeMismatch { .. }) => {
-                ApiError::bad_request("upload_mismatch", e.to_string())
-            }
-            e @ ReceiveError::ChecksumMismatch => {
-                ApiError::bad_request("checksum_mismatch", e.to_string())
-            }
-            ReceiveError::Store(e) => e.into(),
-        })?;
-    Ok(StatusCode::OK)
+    })
+}
+
+fn receive_error(purpose: LinkPurpose, e: ReceiveError) -> ApiError {
+    match e {
+        ReceiveError::Link(e) => refused(purpose, &e),
+        ReceiveError::NotFound => ApiError::not_found("upload_not_found", "no such upload"),
+        e @ ReceiveError::AlreadyReceived => ApiError::conflict("already_uploaded", e.to_string()),
+        e @ (ReceiveError::SizeMismatch { .. } | ReceiveError::TypeMismatch { .. }) => {
+            ApiError::bad_request("upload_mismatch", e.to_string())
+        }
+        e @ ReceiveError::ChecksumMismatch => {
+            ApiError::bad_request("checksum_mismatch", e.to_string())
+        }
+        ReceiveError::Store(e) => e.into(),
+    }
 }

@@ -11,6 +11,7 @@ pub mod cursor;
 mod error;
 mod files;
 mod invites;
+mod multipart;
 mod sessions;
 mod shares;
 mod staging;
@@ -32,6 +33,7 @@ pub use attempts::{AttemptStore, Lockout, Window};
 pub use error::StoreError;
 pub use files::{FilePage, FileStore, FileSummary, PresignedDownload, StoredFile, WriteMode};
 pub use invites::{InviteRecord, InviteStore, StoredInvite};
+pub use multipart::{MultipartIntent, MultipartState, MultipartUpload, PartsProblem, UploadedPart};
 pub use sessions::{SessionRecord, SessionStore};
 pub use shares::{ShareRecord, ShareStore};
 pub use staging::{

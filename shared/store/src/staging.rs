@@ -2,9 +2,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, Username, Visibility};
+use ezshare_domain::{
+    ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username, Visibility,
+};
 use time::OffsetDateTime;
 
+use crate::multipart::{MultipartIntent, MultipartState, MultipartUpload, UploadedPart};
 use crate::{StoreError, StoredFile, WriteMode};
 
 /// The header a direct upload's bytes carry their announced SHA-256 in (base64), S3's own:
@@ -59,6 +62,9 @@ pub struct StagedUpload {
     pub etag: Option<String>,
     /// The digest the intent announced, which storage checked the bytes against.
     pub sha256: Option<Sha256Digest>,
+    /// Where storage assembled a multipart upload at the file's final, immutable object:
+    /// promoting it copies nothing. `None` for bytes in the staging area.
+    pub in_place: Option<String>,
 }
 
 /// Direct uploads: bytes go from the client straight to a staging area, never through the
@@ -85,13 +91,14 @@ pub trait UploadStaging: Send + Sync + 'static {
     ) -> Result<Option<StagedUpload>, StoreError>;
 
     /// Up to `len` bytes of the staged upload from `offset` (fewer only at its end): enough to
-    /// decide its type without reading it whole. With `etag`, only of that version:
-    /// [`StoreError::Changed`] if the bytes were replaced since.
+    /// decide its type without reading it whole; `staged` is what [`UploadStaging::find_staged`]
+    /// (or an assembly) returned. Only of its version (`etag`): [`StoreError::Changed`] if the
+    /// bytes were replaced since.
     async fn read_staged(
         &self,
         owner: &Username,
         id: &UploadId,
-        etag: Option<&str>,
+        staged: &StagedUpload,
         offset: u64,
         len: u64,
     ) -> Result<Bytes, StoreError>;
@@ -112,6 +119,48 @@ pub trait UploadStaging: Send + Sync + 'static {
         visibility: Visibility,
     ) -> Result<StoredFile, StoreError>;
 
-    /// Deletes a staged upload (a rejected file); deleting a missing one is not an error.
+    /// Deletes a staged upload (a rejected file), single or multipart, with its bytes;
+    /// deleting a missing one is not an error.
     async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError>;
+
+    /// Records a multipart upload; its parts then go to [`UploadStaging::presign_part`] URLs.
+    async fn start_multipart(
+        &self,
+        intent: &MultipartIntent,
+    ) -> Result<MultipartUpload, StoreError>;
+
+    /// The multipart upload `id` of `owner` until it is completed or aborted (another
+    /// owner's is `None`).
+    async fn find_multipart(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<MultipartUpload>, StoreError>;
+
+    /// A URL accepting part `part` (exactly its planned size) for `ttl`; with `sha256`, only
+    /// bytes of that digest (signed in, and listed in the headers). Sending a part again
+    /// replaces it.
+    async fn presign_part(
+        &self,
+        upload: &MultipartUpload,
+        part: PartNumber,
+        sha256: Option<&Sha256Digest>,
+        ttl: Duration,
+    ) -> Result<PresignedUpload, StoreError>;
+
+    /// The parts received so far, or the assembled upload.
+    async fn multipart_state(&self, upload: &MultipartUpload)
+    -> Result<MultipartState, StoreError>;
+
+    /// Joins `parts` (checked against the plan by the caller) into the upload's bytes,
+    /// without passing them through the caller; then it is [`MultipartState::Assembled`]
+    /// and read, promoted or discarded like any staged upload.
+    async fn assemble(
+        &self,
+        upload: &MultipartUpload,
+        parts: &[UploadedPart],
+    ) -> Result<StagedUpload, StoreError>;
+
+    /// Abandons a multipart upload and frees its parts; `find_multipart` is `None` after.
+    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError>;
 }

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use ezshare_store::PresignedUpload;
 use ezshare_store::conformance::{Harness, Uploader};
 use ezshare_store::embedded::{
-    EmbeddedBackend, EmbeddedStaging, SignedLink, UploadDelivery, UrlSigner,
+    EmbeddedBackend, EmbeddedStaging, LinkPurpose, SignedLink, UploadDelivery, UrlSigner,
 };
 
 /// Delivers bytes the way the local server's PUT route does: read the signed link, then
@@ -23,17 +23,20 @@ impl Uploader for LocalUploader {
                 .find(|(name, _)| name.eq_ignore_ascii_case(k))
                 .map(|(_, v)| v.clone())
         };
+        let link = SignedLink::parse(&upload.url).expect("the store's own link parses");
+        let purpose = link.purpose;
         let delivery = UploadDelivery {
-            link: SignedLink::parse(&upload.url).expect("the store's own link parses"),
+            link,
             content_length: header("content-length").map(|v| v.parse().unwrap()),
             content_type: header("content-type"),
             checksum_sha256: header("x-amz-checksum-sha256"),
             body: futures_util::stream::iter([Ok::<_, std::io::Error>(body)]),
         };
-        self.0
-            .receive_upload(delivery, time::OffsetDateTime::now_utc())
-            .await
-            .is_ok()
+        let now = time::OffsetDateTime::now_utc();
+        match purpose {
+            LinkPurpose::Part => self.0.receive_part(delivery, now).await.is_ok(),
+            _ => self.0.receive_upload(delivery, now).await.is_ok(),
+        }
     }
 }
 

@@ -87,10 +87,12 @@ fn modified(o: &Object) -> Option<OffsetDateTime> {
         .and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok())
 }
 
-/// A key the files table gives new versions (`files/{owner}/v-{43 base64url}`).
+/// A key the files table gives new versions (`files/{owner}/v-{43 base64url}`, or `m-` for
+/// an assembled multipart upload).
 fn is_version_key(key: &str) -> bool {
     key.rsplit('/').next().is_some_and(|last| {
-        last.strip_prefix("v-").is_some_and(|id| {
+        let id = last.strip_prefix("v-").or_else(|| last.strip_prefix("m-"));
+        id.is_some_and(|id| {
             id.len() == 43
                 && id
                     .bytes()
@@ -223,5 +225,9 @@ mod tests {
         ));
         assert!(!is_version_key("files/opsy/report.pdf"));
         assert!(!is_version_key("files/opsy/v-short"));
+        let id = ezshare_domain::UploadId::generate();
+        assert!(is_version_key(
+            &super::super::schema::bucket::multipart_object_key(&owner, &id)
+        ));
     }
 }

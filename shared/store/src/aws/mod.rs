@@ -13,6 +13,7 @@ mod files;
 mod invites;
 mod item;
 mod maintenance;
+mod multipart;
 mod presign;
 pub mod schema;
 pub mod sdk;

@@ -190,6 +190,9 @@ pub mod bucket {
     /// Direct uploads in progress, `staging/{username}/{upload id}`; never listed as files.
     /// A lifecycle rule deletes what nobody completes.
     pub const STAGING_PREFIX: &str = "staging/";
+    /// Multipart uploads in progress: an empty object per upload, `multipart/{username}/{id}`,
+    /// whose metadata is the intent; a lifecycle rule expires it with the parts.
+    pub const MULTIPART_PREFIX: &str = "multipart/";
     /// Object metadata of a staged upload: the intended file name (percent-encoded, since
     /// metadata is ASCII) and the announced size.
     pub const STAGED_NAME_METADATA: &str = "ezshare-name";
@@ -205,6 +208,17 @@ pub mod bucket {
     /// Upload ids are base64url and usernames `[a-z0-9._-]`: the key is plain ASCII.
     pub fn staged_key(owner: &Username, id: &ezshare_domain::UploadId) -> String {
         format!("{STAGING_PREFIX}{owner}/{id}")
+    }
+
+    pub fn multipart_intent_key(owner: &Username, id: &ezshare_domain::UploadId) -> String {
+        format!("{MULTIPART_PREFIX}{owner}/{id}")
+    }
+
+    /// Where a multipart upload's parts are assembled: the file's own immutable object
+    /// (`m-` tells it from the `v-` objects other writes make, so only the multipart
+    /// functions may write there).
+    pub fn multipart_object_key(owner: &Username, id: &ezshare_domain::UploadId) -> String {
+        format!("{}m-{id}", owner_prefix(owner))
     }
 
     /// The key the first versions of ezshare stored a file at, before the files table: the

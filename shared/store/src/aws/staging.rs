@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, Username, Visibility};
+use ezshare_domain::{
+    ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username, Visibility,
+};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use time::OffsetDateTime;
 
@@ -13,11 +15,13 @@ use super::file_index::FileIndex;
 use super::files::delete_object;
 use super::presign;
 use super::schema::bucket::{
-    STAGED_NAME_METADATA, STAGED_SHA256_METADATA, STAGED_SIZE_METADATA, new_object_key, staged_key,
+    STAGED_NAME_METADATA, STAGED_SHA256_METADATA, STAGED_SIZE_METADATA, multipart_object_key,
+    new_object_key, staged_key,
 };
 use crate::staging::checksum_base64;
 use crate::{
-    PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
+    MultipartIntent, MultipartState, MultipartUpload, PresignedUpload, StagedUpload, StoreError,
+    StoredFile, UploadIntent, UploadStaging, UploadedPart, WriteMode,
 };
 
 /// Direct uploads through S3: a presigned PUT to `staging/{owner}/{id}` with the size, type
@@ -25,8 +29,8 @@ use crate::{
 /// `files/{owner}/` that the files table then points the name at (the conditional step).
 pub struct S3Staging {
     index: FileIndex,
-    client: Client,
-    bucket: String,
+    pub(super) client: Client,
+    pub(super) bucket: String,
 }
 
 impl S3Staging {
@@ -128,6 +132,7 @@ impl UploadStaging for S3Staging {
             content_type: ContentType::parse_or_default(out.content_type.as_deref()),
             etag: out.e_tag,
             sha256,
+            in_place: None,
         }))
     }
 
@@ -135,20 +140,24 @@ impl UploadStaging for S3Staging {
         &self,
         owner: &Username,
         id: &UploadId,
-        etag: Option<&str>,
+        staged: &StagedUpload,
         offset: u64,
         len: u64,
     ) -> Result<Bytes, StoreError> {
         if len == 0 {
             return Ok(Bytes::new());
         }
+        let key = staged
+            .in_place
+            .clone()
+            .unwrap_or_else(|| staged_key(owner, id));
         let got = self
             .client
             .get_object()
             .bucket(&self.bucket)
-            .key(staged_key(owner, id))
+            .key(key)
             .range(format!("bytes={offset}-{}", offset + len - 1))
-            .set_if_match(etag.map(str::to_owned))
+            .set_if_match(staged.etag.clone())
             .send()
             .await;
         let out = match got {
@@ -176,7 +185,7 @@ impl UploadStaging for S3Staging {
         mode: WriteMode,
         visibility: Visibility,
     ) -> Result<StoredFile, StoreError> {
-        let file = StoredFile {
+        let mut file = StoredFile {
             name: staged.name.clone(),
             size: staged.size,
             content_type: content_type.clone(),
@@ -186,6 +195,10 @@ impl UploadStaging for S3Staging {
             // What S3 checked the bytes against when they arrived, if one was announced.
             sha256: staged.sha256,
         };
+        if let Some(key) = &staged.in_place {
+            file.object = key.clone();
+            return self.point_at_assembled(owner, id, &file, mode).await;
+        }
         self.copy_into_place(
             owner,
             id,
@@ -210,6 +223,12 @@ impl UploadStaging for S3Staging {
     }
 
     async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError> {
+        // A rejected multipart upload is discarded only once assembled, before any file
+        // points at its object (the intent goes with it, so no later complete can).
+        if let Some(upload) = self.find(owner, id).await? {
+            self.abort(&upload).await?;
+            delete_object(&self.client, &self.bucket, &multipart_object_key(owner, id)).await;
+        }
         self.client
             .delete_object()
             .bucket(&self.bucket)
@@ -218,6 +237,70 @@ impl UploadStaging for S3Staging {
             .await
             .map(|_| ())
             .map_err(|e| store_error("DeleteObject staged", e))
+    }
+
+    async fn start_multipart(
+        &self,
+        intent: &MultipartIntent,
+    ) -> Result<MultipartUpload, StoreError> {
+        self.start(intent).await
+    }
+
+    async fn find_multipart(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<MultipartUpload>, StoreError> {
+        self.find(owner, id).await
+    }
+
+    async fn presign_part(
+        &self,
+        upload: &MultipartUpload,
+        part: PartNumber,
+        sha256: Option<&Sha256Digest>,
+        ttl: Duration,
+    ) -> Result<PresignedUpload, StoreError> {
+        self.presign(upload, part, sha256, ttl).await
+    }
+
+    async fn multipart_state(
+        &self,
+        upload: &MultipartUpload,
+    ) -> Result<MultipartState, StoreError> {
+        self.state(upload).await
+    }
+
+    async fn assemble(
+        &self,
+        upload: &MultipartUpload,
+        parts: &[UploadedPart],
+    ) -> Result<StagedUpload, StoreError> {
+        self.complete(upload, parts).await
+    }
+
+    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError> {
+        self.abort(upload).await
+    }
+}
+
+impl S3Staging {
+    /// Points the file's name at an assembled multipart object: no bytes move. On a refused
+    /// commit (a file of that name won) everything stays for a retry with overwrite.
+    async fn point_at_assembled(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+        file: &StoredFile,
+        mode: WriteMode,
+    ) -> Result<StoredFile, StoreError> {
+        let committed = self.index.commit(owner, file, mode).await?;
+        // Two racing completes of one upload point at the same object: keep it.
+        if let Some(old) = committed.replaced_object.filter(|old| *old != file.object) {
+            delete_object(&self.client, &self.bucket, &old).await;
+        }
+        self.delete_intent(owner, id).await?;
+        Ok(committed.file)
     }
 }
 

@@ -12,6 +12,7 @@ mod activity;
 mod attempts;
 mod digests;
 mod invites;
+mod multipart;
 mod shares;
 mod tokens;
 mod visibility;
@@ -20,6 +21,7 @@ pub use activity::*;
 pub use attempts::*;
 pub use digests::*;
 pub use invites::*;
+pub use multipart::*;
 pub use shares::*;
 pub use tokens::*;
 pub use visibility::*;
@@ -110,6 +112,12 @@ macro_rules! conformance_tests {
             staging_discard_removes_it,
             staging_reads_ranges,
             staging_pins_the_version_it_found,
+            multipart_parts_in_any_order_assemble_in_order,
+            multipart_part_sent_again_replaces_it,
+            multipart_missing_and_wrong_sized_parts_never_assemble,
+            multipart_is_per_owner,
+            multipart_abort_frees_it,
+            multipart_assembled_waits_for_an_overwrite_or_is_discarded,
             file_visibility_is_set_on_create_and_kept_on_overwrite,
             file_set_visibility_of_a_missing_file_is_none,
             staging_promote_over_a_file_keeps_its_visibility,
@@ -943,10 +951,7 @@ pub async fn staging_pins_the_version_it_found(h: &Harness) {
         .uploader
         .upload(&link, Bytes::from_static(b"MZ-evil-99"))
         .await;
-    let read = s
-        .staging
-        .read_staged(&i.owner, &i.id, found.etag.as_deref(), 0, 10)
-        .await;
+    let read = s.staging.read_staged(&i.owner, &i.id, &found, 0, 10).await;
     if replaced {
         assert!(
             found.etag.is_some(),
@@ -982,8 +987,7 @@ pub async fn staging_reads_ranges(h: &Harness) {
         .await
         .unwrap()
         .unwrap();
-    let etag = found.etag.as_deref();
-    let read = |offset, len| s.staging.read_staged(&i.owner, &i.id, etag, offset, len);
+    let read = |offset, len| s.staging.read_staged(&i.owner, &i.id, &found, offset, len);
     assert_eq!(read(0, 4).await.unwrap().as_ref(), b"0123");
     assert_eq!(read(6, 4).await.unwrap().as_ref(), b"6789");
     assert_eq!(

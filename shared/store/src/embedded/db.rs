@@ -93,6 +93,23 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS multipart (
+    id           TEXT PRIMARY KEY NOT NULL,
+    owner        TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    sha256       TEXT,
+    part_size    INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS multipart_parts (
+    upload_id   TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS staged (
     id            TEXT PRIMARY KEY NOT NULL,
     owner         TEXT NOT NULL,

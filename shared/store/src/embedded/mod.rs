@@ -10,6 +10,7 @@ mod db;
 mod files;
 mod invite_spool;
 mod invites;
+mod multipart;
 mod sessions;
 mod shares;
 mod signing;

@@ -1,8 +1,9 @@
 //! The embedded backend's signed links, its stand-in for S3 presigned URLs. [`SignedLink`] is
 //! the one place that builds and reads their format; [`UrlSigner`] signs and checks them.
 //!
-//! A link is `{base}/_local/{download|upload}/{owner}/{subject}?expires={unix}&sig={hex}`,
-//! where the subject is a file name (downloads) or an upload id (uploads), and the signature
+//! A link is `{base}/_local/{download|upload|part}/{owner}/{subject}?expires={unix}&sig={hex}`,
+//! where the subject is a file name (downloads), an upload id (uploads) or a part of one
+//! (see [`LinkPurpose::Part`]), and the signature
 //! is HMAC-SHA256 over purpose, owner, subject and expiry.
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -27,6 +28,9 @@ pub enum LinkPurpose {
     Download,
     /// PUT a direct upload's bytes.
     Upload,
+    /// PUT one part of a multipart upload; the subject is `{upload id}.{part number}`, with
+    /// `.{sha256 hex}` when only bytes of that digest are accepted.
+    Part,
 }
 
 impl LinkPurpose {
@@ -35,6 +39,7 @@ impl LinkPurpose {
         match self {
             Self::Download => "/_local/download",
             Self::Upload => "/_local/upload",
+            Self::Part => "/_local/part",
         }
     }
 
@@ -47,6 +52,7 @@ impl LinkPurpose {
         match self {
             Self::Download => "download",
             Self::Upload => "upload",
+            Self::Part => "part",
         }
     }
 }
@@ -118,10 +124,14 @@ impl SignedLink {
             .find("/_local/")
             .map(|at| &path[at..])
             .ok_or(LinkError::Invalid)?;
-        let (purpose, rest) = [LinkPurpose::Download, LinkPurpose::Upload]
-            .into_iter()
-            .find_map(|p| Some((p, path.strip_prefix(p.prefix())?.strip_prefix('/')?)))
-            .ok_or(LinkError::Invalid)?;
+        let (purpose, rest) = [
+            LinkPurpose::Download,
+            LinkPurpose::Upload,
+            LinkPurpose::Part,
+        ]
+        .into_iter()
+        .find_map(|p| Some((p, path.strip_prefix(p.prefix())?.strip_prefix('/')?)))
+        .ok_or(LinkError::Invalid)?;
         let (owner, subject) = rest.split_once('/').ok_or(LinkError::Invalid)?;
         let decode = |s: &str| {
             percent_decode_str(s)
@@ -261,7 +271,11 @@ mod tests {
             "100% done #1.pdf",
             "名前",
         ] {
-            for purpose in [LinkPurpose::Download, LinkPurpose::Upload] {
+            for purpose in [
+                LinkPurpose::Download,
+                LinkPurpose::Upload,
+                LinkPurpose::Part,
+            ] {
                 let link = signer().sign(purpose, "alice", name, at(2_000));
                 let url = link.url("http://127.0.0.1:3000/");
                 assert!(

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, Username, Visibility};
+use ezshare_domain::{
+    ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username, Visibility,
+};
 use futures_util::Stream;
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
@@ -20,7 +22,8 @@ use super::files::commit_file;
 use super::signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 use crate::staging::{CHECKSUM_SHA256_HEADER, checksum_base64};
 use crate::{
-    PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
+    MultipartIntent, MultipartState, MultipartUpload, PresignedUpload, StagedUpload, StoreError,
+    StoredFile, UploadIntent, UploadStaging, UploadedPart, WriteMode,
 };
 
 /// Why a direct upload's bytes were refused.
@@ -56,18 +59,18 @@ pub struct UploadDelivery<S> {
 }
 
 pub struct EmbeddedStaging {
-    db: Db,
-    staging_dir: PathBuf,
+    pub(super) db: Db,
+    pub(super) staging_dir: PathBuf,
     blobs: Arc<Blobs>,
-    public_url: String,
-    signer: UrlSigner,
+    pub(super) public_url: String,
+    pub(super) signer: UrlSigner,
     /// Uploads whose bytes are arriving right now: one PUT per upload at a time (the
     /// process holds the data dir alone, so memory is enough).
     receiving: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// An upload id claimed in [`EmbeddedStaging::receiving`], released on drop.
-struct Receiving<'a> {
+pub(super) struct Receiving<'a> {
     set: &'a std::sync::Mutex<std::collections::HashSet<String>>,
     id: String,
 }
@@ -106,7 +109,7 @@ impl EmbeddedStaging {
         }
     }
 
-    fn claim(&self, id: &str) -> Result<Receiving<'_>, ReceiveError> {
+    pub(super) fn claim(&self, id: &str) -> Result<Receiving<'_>, ReceiveError> {
         let mut set = self
             .receiving
             .lock()
@@ -120,7 +123,7 @@ impl EmbeddedStaging {
         })
     }
 
-    fn staged_path(&self, id: &str) -> PathBuf {
+    pub(super) fn staged_path(&self, id: &str) -> PathBuf {
         self.staging_dir.join(id)
     }
 
@@ -304,36 +307,18 @@ impl UploadStaging for EmbeddedStaging {
         owner: &Username,
         id: &UploadId,
     ) -> Result<Option<StagedUpload>, StoreError> {
-        let Some(row) = self.row(owner.as_str(), id.as_str()).await? else {
-            return Ok(None);
-        };
-        let Some(received) = row.received_size else {
-            return Ok(None);
-        };
-        Ok(Some(StagedUpload {
-            name: parse_stored(&row.name, FileName::parse)?,
-            size: received,
-            declared_size: row.size,
-            content_type: parse_stored(&row.content_type, ContentType::parse)?,
-            // Received bytes never change here: a second upload to the id is refused.
-            etag: None,
-            sha256: row
-                .sha256
-                .as_deref()
-                .map(|hex| parse_stored(hex, Sha256Digest::parse_hex))
-                .transpose()?,
-        }))
+        self.staged(owner, id).await
     }
 
     async fn read_staged(
         &self,
         owner: &Username,
         id: &UploadId,
-        _etag: Option<&str>,
+        _staged: &StagedUpload,
         offset: u64,
         len: u64,
     ) -> Result<Bytes, StoreError> {
-        if self.find_staged(owner, id).await?.is_none() {
+        if self.staged(owner, id).await?.is_none() {
             return Err(StoreError::Internal(format!("no staged upload {id}")));
         }
         let mut file = tokio::fs::File::open(self.staged_path(id.as_str()))
@@ -375,6 +360,7 @@ impl UploadStaging for EmbeddedStaging {
         let id = id.to_string();
         let done_staging = move |tx: &rusqlite::Transaction<'_>| {
             tx.execute("DELETE FROM staged WHERE id = ?1", params![id])
+                .and_then(|_| tx.execute("DELETE FROM multipart WHERE id = ?1", params![id]))
                 .map(|_| ())
                 .map_err(StoreError::internal)
         };
@@ -401,6 +387,82 @@ impl UploadStaging for EmbeddedStaging {
         if deleted > 0 {
             let _ = tokio::fs::remove_file(self.staged_path(id.as_str())).await;
         }
-        Ok(())
+        self.forget(id).await
+    }
+
+    async fn start_multipart(
+        &self,
+        intent: &MultipartIntent,
+    ) -> Result<MultipartUpload, StoreError> {
+        self.start(intent).await
+    }
+
+    async fn find_multipart(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<MultipartUpload>, StoreError> {
+        self.find(owner, id).await
+    }
+
+    async fn presign_part(
+        &self,
+        upload: &MultipartUpload,
+        part: PartNumber,
+        sha256: Option<&Sha256Digest>,
+        ttl: Duration,
+    ) -> Result<PresignedUpload, StoreError> {
+        self.presign(upload, part, sha256, ttl)
+    }
+
+    async fn multipart_state(
+        &self,
+        upload: &MultipartUpload,
+    ) -> Result<MultipartState, StoreError> {
+        self.state(upload).await
+    }
+
+    async fn assemble(
+        &self,
+        upload: &MultipartUpload,
+        parts: &[UploadedPart],
+    ) -> Result<StagedUpload, StoreError> {
+        self.join(upload, parts).await
+    }
+
+    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError> {
+        let i = &upload.intent.upload;
+        // Assembled already: the joined bytes go too.
+        self.discard_staged(&i.owner, &i.id).await
+    }
+}
+
+impl EmbeddedStaging {
+    /// The staged upload `id` of `owner` whose bytes have arrived (or were assembled).
+    pub(super) async fn staged(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<StagedUpload>, StoreError> {
+        let Some(row) = self.row(owner.as_str(), id.as_str()).await? else {
+            return Ok(None);
+        };
+        let Some(received) = row.received_size else {
+            return Ok(None);
+        };
+        Ok(Some(StagedUpload {
+            name: parse_stored(&row.name, FileName::parse)?,
+            size: received,
+            declared_size: row.size,
+            content_type: parse_stored(&row.content_type, ContentType::parse)?,
+            // Received bytes never change here: a second upload to the id is refused.
+            etag: None,
+            in_place: None,
+            sha256: row
+                .sha256
+                .as_deref()
+                .map(|hex| parse_stored(hex, Sha256Digest::parse_hex))
+                .transpose()?,
+        }))
     }
 }

@@ -1,0 +1,454 @@
+//! Multipart direct uploads on the embedded backend: the intent and the received parts are
+//! rows; each part's bytes are a file `staging/{id}.p{n}` received through a signed part
+//! link; assembling joins them into `staging/{id}`, where a single-PUT upload's bytes would
+//! be, so the rest (checks, promotion) is the same as for those.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use ezshare_domain::{
+    ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username, random_bytes,
+};
+use futures_util::Stream;
+use rusqlite::{OptionalExtension, params};
+use time::OffsetDateTime;
+use tokio::io::AsyncWriteExt;
+
+use super::blobs::{WriteError, write_whole};
+use super::db::{from_unix, insert_unique, parse_stored, to_unix};
+use super::signing::{LinkError, LinkPurpose};
+use super::staging::{EmbeddedStaging, ReceiveError, UploadDelivery};
+use crate::staging::{CHECKSUM_SHA256_HEADER, checksum_base64};
+use crate::{
+    MultipartIntent, MultipartState, MultipartUpload, PresignedUpload, StagedUpload, StoreError,
+    UploadIntent, UploadedPart,
+};
+
+/// A part link's subject: `{id}.{n}` or `{id}.{n}.{sha256 hex}`.
+fn part_subject(id: &UploadId, part: PartNumber, sha256: Option<&Sha256Digest>) -> String {
+    match sha256 {
+        Some(d) => format!("{id}.{part}.{}", d.to_hex()),
+        None => format!("{id}.{part}"),
+    }
+}
+
+fn parse_subject(subject: &str) -> Option<(UploadId, PartNumber, Option<Sha256Digest>)> {
+    let mut fields = subject.split('.');
+    let id = UploadId::parse(fields.next()?).ok()?;
+    let part = PartNumber::new(fields.next()?.parse().ok()?).ok()?;
+    let sha256 = match fields.next() {
+        Some(hex) => Some(Sha256Digest::parse_hex(hex).ok()?),
+        None => None,
+    };
+    fields.next().is_none().then_some((id, part, sha256))
+}
+
+/// A part's entity tag: the start of its digest, quoted as S3 quotes its ETags.
+fn etag_of(digest: &Sha256Digest) -> String {
+    format!("\"{}\"", &digest.to_hex()[..32])
+}
+
+impl EmbeddedStaging {
+    fn part_path(&self, id: &str, part: u32) -> std::path::PathBuf {
+        self.staging_dir.join(format!("{id}.p{part}"))
+    }
+
+    pub(super) async fn start(
+        &self,
+        intent: &MultipartIntent,
+    ) -> Result<MultipartUpload, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let (i, part_size) = (intent.upload.clone(), intent.part_size);
+        self.db
+            .write(move |conn| {
+                insert_unique(
+                    conn,
+                    "INSERT INTO multipart
+                         (id, owner, name, size, content_type, sha256, part_size, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        i.id.as_str(),
+                        i.owner.as_str(),
+                        i.name.as_str(),
+                        i.size as i64,
+                        i.content_type.as_str(),
+                        i.sha256.map(|d| d.to_hex()),
+                        part_size as i64,
+                        to_unix(now),
+                    ],
+                )
+            })
+            .await?;
+        Ok(MultipartUpload {
+            intent: intent.clone(),
+            created_at: from_unix(to_unix(now))?,
+            handle: intent.upload.id.to_string(),
+        })
+    }
+
+    pub(super) async fn find(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<MultipartUpload>, StoreError> {
+        let (owner_s, id_s) = (owner.to_string(), id.to_string());
+        type Row = (String, i64, String, Option<String>, i64, i64);
+        let row: Option<Row> = self.db.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT name, size, content_type, sha256, part_size, created_at FROM multipart
+                     WHERE id = ?1 AND owner = ?2",
+            )
+            .map_err(StoreError::internal)?
+            .query_row(params![id_s, owner_s], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .optional()
+            .map_err(StoreError::internal)
+        })?;
+        let Some((name, size, content_type, sha256, part_size, created_at)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(MultipartUpload {
+            intent: MultipartIntent {
+                upload: UploadIntent {
+                    id: id.clone(),
+                    owner: owner.clone(),
+                    name: parse_stored(&name, FileName::parse)?,
+                    size: size as u64,
+                    content_type: parse_stored(&content_type, ContentType::parse)?,
+                    sha256: sha256
+                        .as_deref()
+                        .map(|hex| parse_stored(hex, Sha256Digest::parse_hex))
+                        .transpose()?,
+                },
+                part_size: part_size as u64,
+            },
+            created_at: from_unix(created_at)?,
+            handle: id.to_string(),
+        }))
+    }
+
+    pub(super) fn presign(
+        &self,
+        upload: &MultipartUpload,
+        part: PartNumber,
+        sha256: Option<&Sha256Digest>,
+        ttl: Duration,
+    ) -> Result<PresignedUpload, StoreError> {
+        let len = upload
+            .intent
+            .part_len(part)
+            .ok_or_else(|| StoreError::Internal(format!("part {part} is past the last")))?;
+        let i = &upload.intent.upload;
+        let link = self.signer.sign(
+            LinkPurpose::Part,
+            i.owner.as_str(),
+            &part_subject(&i.id, part, sha256),
+            OffsetDateTime::now_utc() + ttl,
+        );
+        Ok(PresignedUpload {
+            url: link.url(&self.public_url),
+            method: "PUT",
+            headers: std::iter::once(("Content-Length".to_owned(), len.to_string()))
+                .chain(sha256.map(|d| (CHECKSUM_SHA256_HEADER.to_owned(), checksum_base64(d))))
+                .collect(),
+            expires_at: from_unix(link.expires)?,
+        })
+    }
+
+    /// Receives one part from the local server's PUT route: the link's signature, the
+    /// part's exact size and (when signed) its checksum must all hold. A part sent again
+    /// replaces the earlier one.
+    pub async fn receive_part<S, E>(
+        &self,
+        delivery: UploadDelivery<S>,
+        now: OffsetDateTime,
+    ) -> Result<(), ReceiveError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let UploadDelivery {
+            link,
+            content_length,
+            checksum_sha256,
+            body,
+            ..
+        } = delivery;
+        if link.purpose != LinkPurpose::Part {
+            return Err(LinkError::Invalid.into());
+        }
+        self.signer.verify(&link, now)?;
+        let (id, part, signed) = parse_subject(&link.subject).ok_or(LinkError::Invalid)?;
+        let owner = Username::parse(&link.owner).map_err(|_| LinkError::Invalid)?;
+        let upload = self
+            .find(&owner, &id)
+            .await?
+            .ok_or(ReceiveError::NotFound)?;
+        let expected = upload.intent.part_len(part).ok_or(ReceiveError::NotFound)?;
+        if content_length != Some(expected) {
+            return Err(ReceiveError::SizeMismatch { expected });
+        }
+        if let Some(signed) = &signed {
+            let sent = checksum_sha256.as_deref().map(str::trim);
+            if sent != Some(checksum_base64(signed).as_str()) {
+                return Err(ReceiveError::ChecksumMismatch);
+            }
+        }
+        // A path of its own per delivery, so a part re-sent while it is still arriving
+        // never mixes the two bodies; the last rename wins.
+        let unique = hex::encode(random_bytes::<8>());
+        let incoming = self.staging_dir.join(format!("{id}.p{part}.{unique}"));
+        let written = match write_whole(&incoming, body, expected).await {
+            Ok(w) if w.size == expected => w,
+            Ok(_) | Err(WriteError::TooLong) => {
+                let _ = tokio::fs::remove_file(&incoming).await;
+                return Err(ReceiveError::SizeMismatch { expected });
+            }
+            Err(WriteError::Body(e)) => {
+                return Err(StoreError::Internal(format!("part body: {e}")).into());
+            }
+            Err(WriteError::Store(e)) => return Err(e.into()),
+        };
+        if signed.is_some_and(|s| s != written.sha256) {
+            let _ = tokio::fs::remove_file(&incoming).await;
+            return Err(ReceiveError::ChecksumMismatch);
+        }
+        let final_path = self.part_path(id.as_str(), part.get());
+        tokio::fs::rename(&incoming, &final_path)
+            .await
+            .map_err(StoreError::internal)?;
+        let (id_s, n, size, hex) = (
+            id.to_string(),
+            part.get(),
+            expected as i64,
+            written.sha256.to_hex(),
+        );
+        // Only while the upload is still receiving (not assembled, aborted or swept).
+        let recorded = self
+            .db
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO multipart_parts (upload_id, part_number, size, sha256)
+                     SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM multipart WHERE id = ?1)
+                         AND NOT EXISTS (SELECT 1 FROM staged WHERE id = ?1)
+                     ON CONFLICT (upload_id, part_number)
+                         DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
+                    params![id_s, n, size, hex],
+                )
+                .map_err(StoreError::internal)
+            })
+            .await?;
+        if recorded == 0 {
+            let _ = tokio::fs::remove_file(&final_path).await;
+            return Err(ReceiveError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn state(
+        &self,
+        upload: &MultipartUpload,
+    ) -> Result<MultipartState, StoreError> {
+        let i = &upload.intent.upload;
+        if let Some(staged) = self.staged(&i.owner, &i.id).await? {
+            return Ok(MultipartState::Assembled(staged));
+        }
+        let id = i.id.to_string();
+        let rows: Vec<(u32, i64, String)> = self.db.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT part_number, size, sha256 FROM multipart_parts
+                         WHERE upload_id = ?1 ORDER BY part_number",
+                )
+                .map_err(StoreError::internal)?;
+            let rows = stmt
+                .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(StoreError::internal)?;
+            rows.collect::<Result<_, _>>().map_err(StoreError::internal)
+        })?;
+        let parts = rows
+            .into_iter()
+            .map(|(n, size, hex)| {
+                let sha256 = parse_stored(&hex, Sha256Digest::parse_hex)?;
+                Ok(UploadedPart {
+                    number: parse_stored(&n.to_string(), |n| {
+                        PartNumber::new(n.parse().unwrap_or(0))
+                    })?,
+                    size: size as u64,
+                    etag: etag_of(&sha256),
+                    sha256: Some(sha256),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(MultipartState::Receiving(parts))
+    }
+
+    /// Joins the parts into `staging/{id}` and records it as a received staged upload, in
+    /// that order, so a staged row always has its bytes.
+    pub(super) async fn join(
+        &self,
+        upload: &MultipartUpload,
+        parts: &[UploadedPart],
+    ) -> Result<StagedUpload, StoreError> {
+        let i = &upload.intent.upload;
+        let id = i.id.to_string();
+        let _joining = self
+            .claim(&id)
+            .map_err(|_| StoreError::Unavailable(format!("upload {id} is being completed")))?;
+        if let MultipartState::Assembled(staged) = self.state(upload).await? {
+            return Ok(staged);
+        }
+        let joined = self.staged_path(&id);
+        let mut tmp = joined.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = std::path::PathBuf::from(tmp);
+        let concat = async {
+            let mut out = tokio::fs::File::create(&tmp).await?;
+            for part in parts {
+                let mut from =
+                    tokio::fs::File::open(self.part_path(&id, part.number.get())).await?;
+                tokio::io::copy(&mut from, &mut out).await?;
+            }
+            out.flush().await?;
+            out.sync_all().await
+        };
+        if let Err(e) = concat.await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(StoreError::internal(e));
+        }
+        tokio::fs::rename(&tmp, &joined)
+            .await
+            .map_err(StoreError::internal)?;
+        let now = OffsetDateTime::now_utc();
+        let size: u64 = parts.iter().map(|p| p.size).sum();
+        let (row_id, owner, name, declared, content_type, sha256) = (
+            id.clone(),
+            i.owner.to_string(),
+            i.name.to_string(),
+            i.size as i64,
+            i.content_type.as_str().to_owned(),
+            i.sha256.map(|d| d.to_hex()),
+        );
+        self.db
+            .write(move |conn| {
+                let tx = conn.transaction().map_err(StoreError::internal)?;
+                tx.execute(
+                    "INSERT INTO staged
+                         (id, owner, name, size, content_type, created_at, received_size, sha256)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        row_id,
+                        owner,
+                        name,
+                        declared,
+                        content_type,
+                        to_unix(now),
+                        size as i64,
+                        sha256
+                    ],
+                )
+                .map_err(StoreError::internal)?;
+                tx.execute(
+                    "DELETE FROM multipart_parts WHERE upload_id = ?1",
+                    params![row_id],
+                )
+                .map_err(StoreError::internal)?;
+                tx.commit().map_err(StoreError::internal)
+            })
+            .await?;
+        for part in parts {
+            let _ = tokio::fs::remove_file(self.part_path(&id, part.number.get())).await;
+        }
+        self.staged(&i.owner, &i.id)
+            .await?
+            .ok_or_else(|| StoreError::Internal(format!("assembled {id} is missing")))
+    }
+
+    /// Forgets the multipart upload `id`: its row, its parts and their bytes (the staged
+    /// upload it was assembled into, if any, is the caller's to discard).
+    pub(super) async fn forget(&self, id: &UploadId) -> Result<(), StoreError> {
+        let id_s = id.to_string();
+        let parts: Vec<u32> = self
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction().map_err(StoreError::internal)?;
+                let parts = {
+                    let mut stmt = tx
+                        .prepare(
+                            "DELETE FROM multipart_parts WHERE upload_id = ?1
+                                 RETURNING part_number",
+                        )
+                        .map_err(StoreError::internal)?;
+                    let rows = stmt
+                        .query_map(params![id_s], |r| r.get(0))
+                        .map_err(StoreError::internal)?;
+                    rows.collect::<Result<Vec<u32>, _>>()
+                        .map_err(StoreError::internal)?
+                };
+                tx.execute("DELETE FROM multipart WHERE id = ?1", params![id_s])
+                    .map_err(StoreError::internal)?;
+                tx.commit().map_err(StoreError::internal)?;
+                Ok(parts)
+            })
+            .await?;
+        for n in parts {
+            let _ = tokio::fs::remove_file(self.part_path(id.as_str(), n)).await;
+        }
+        Ok(())
+    }
+
+    /// Deletes multipart uploads started before `cutoff`, with their parts; how many.
+    pub async fn sweep_multipart(&self, cutoff: OffsetDateTime) -> Result<usize, StoreError> {
+        let ids: Vec<String> = self.db.read(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT id FROM multipart WHERE created_at < ?1")
+                .map_err(StoreError::internal)?;
+            let rows = stmt
+                .query_map(params![to_unix(cutoff)], |r| r.get(0))
+                .map_err(StoreError::internal)?;
+            rows.collect::<Result<_, _>>().map_err(StoreError::internal)
+        })?;
+        for id in &ids {
+            if let Ok(id) = UploadId::parse(id) {
+                self.forget(&id).await?;
+            }
+        }
+        Ok(ids.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_subjects_round_trip() {
+        let id = UploadId::generate();
+        let part = PartNumber::new(42).unwrap();
+        let digest = Sha256Digest::of(b"part");
+        for sha in [None, Some(&digest)] {
+            let subject = part_subject(&id, part, sha);
+            assert_eq!(
+                parse_subject(&subject),
+                Some((id.clone(), part, sha.copied()))
+            );
+        }
+        for bad in [
+            "",
+            "x.1",
+            &format!("{id}.0"),
+            &format!("{id}.1.zz"),
+            &format!("{id}.1.{}.x", digest.to_hex()),
+        ] {
+            assert_eq!(parse_subject(bad), None, "{bad}");
+        }
+    }
+}
