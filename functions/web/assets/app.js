@@ -262,7 +262,7 @@ async function filesPage(stale) {
 
   function sharesCell(f) {
     if (f.shares === null) return "—";
-    if (!f.shares.length) return h("span", { class: "hint" }, f.visibility === "all_clients" ? "every client" : "nobody");
+    if (!f.shares.length) return h("span", { class: "hint" }, f.visibility === "all_clients" ? "every client" : "not shared");
     return h("ul", { class: "shares" }, f.shares.map((s) => {
       const limits = [];
       if (s.max_downloads !== null) limits.push(`${s.downloads} of ${s.max_downloads} downloads`);
@@ -435,7 +435,9 @@ async function sharedPage(stale) {
   const list = h("div", { "aria-busy": "true" }, h("p", {}, "Loading…"));
   const owner = field("OPS username", { name: "ops_username", required: true, autocapitalize: "none", spellcheck: "false" },
     "Everything one OPS user lets you see, including files for all clients.");
-  const browse = h("form", { class: "card inline-form" }, owner.el, h("p", { class: "actions" }, h("button", { type: "submit" }, "Show files")));
+  const browse = h("form", { class: "card", "aria-labelledby": "browse-heading" },
+    h("h2", { id: "browse-heading" }, "One OPS user's files"), owner.el,
+    h("p", { class: "actions" }, h("button", { type: "submit" }, "Show files")));
   browse.addEventListener("submit", (e) => {
     e.preventDefault();
     if (browse.reportValidity()) go(`#/shared/${seg(owner.input.value.trim())}`);

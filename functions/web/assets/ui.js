@@ -50,17 +50,14 @@ export function time(iso) {
   return h("time", { datetime: iso, title: iso }, Number.isNaN(at.getTime()) ? iso : TIME.format(at));
 }
 
-export function seconds(n) {
-  if (n < 90) return `${n} second${n === 1 ? "" : "s"}`;
-  const minutes = Math.ceil(n / 60);
-  return minutes < 90 ? `${minutes} minutes` : `${Math.ceil(minutes / 60)} hours`;
-}
+const CLOCK = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 
-/** The API's message, and for a 429 or 503 when to try again. */
+/** The API's message, and for a 429 or 503 (Retry-After) the time to try again at. */
 export function describe(error) {
   const message = error && error.message ? error.message : String(error);
   if (error && error.retryAfter !== null && error.retryAfter !== undefined) {
-    return `${message} Try again in ${seconds(error.retryAfter)}.`;
+    const at = new Date(Date.now() + error.retryAfter * 1000);
+    return `${message}. You can try again at ${CLOCK.format(at)}.`.replace(/\.\. /, ". ");
   }
   return message;
 }
