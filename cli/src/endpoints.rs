@@ -15,7 +15,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ezshare_download::ENDPOINT,
     ezshare_ops_files::ENDPOINT,
     ezshare_delete_file::ENDPOINT,
-    ezshare_create_upload::ENDPOINT,
+    ezshare_uploads::ENDPOINT,
     ezshare_complete_upload::ENDPOINT,
     ezshare_invites::ENDPOINT,
     ezshare_shares::ENDPOINT,

@@ -122,7 +122,7 @@ fn the_upload_fixture_carries_a_binary_file_base64_encoded() {
     );
     // The direct-upload announcement declares the same file's size.
     let announced =
-        serde_json::from_slice::<Value>(&Event::load("create-upload").body_bytes()).unwrap();
+        serde_json::from_slice::<Value>(&Event::load("uploads").body_bytes()).unwrap();
     assert_eq!(announced["size"], bytes.len());
     // The fixtures that need a session say so instead of carrying a stale token (a browser
     // asks for the web client's page with none).
@@ -240,7 +240,7 @@ async fn every_fixture_reaches_its_handler_in_process() {
     assert_eq!(app.stored_bytes("opsuser", "q3 report.pdf").await, None);
     // Direct uploads: the announcement answers with a URL to send the bytes to; completing
     // an upload that never received them is a 404.
-    let r = handle(&app, &Event::load("create-upload").with_bearer(&ops_token)).await;
+    let r = handle(&app, &Event::load("uploads").with_bearer(&ops_token)).await;
     assert_eq!(r.status, 201, "{}", r.text());
     assert!(r.json()["upload_url"].is_string());
     let r = handle(

@@ -523,9 +523,9 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     r.assert_status(200);
     assert_eq!(r.json()["files"], json!([]));
 
-    // create-upload, the bytes straight to S3 with the presigned PUT, complete-upload.
-    let announce = Event::load("create-upload").with_bearer(&ops_token);
-    let r = watch.invoke("create-upload", &announce);
+    // uploads, the bytes straight to S3 with the presigned PUT, complete-upload.
+    let announce = Event::load("uploads").with_bearer(&ops_token);
+    let r = watch.invoke("uploads", &announce);
     r.assert_status(201);
     let created = r.json();
     let upload_id = created["upload_id"].as_str().unwrap();

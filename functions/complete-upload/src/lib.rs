@@ -1,5 +1,7 @@
 //! `POST /ops/uploads/{upload_id}/complete`: check a direct upload's bytes where they landed
-//! (size, then the file-type policy by ranged reads) and move them to their final place.
+//! (size, then the file-type policy by ranged reads) and move them to their final place. A
+//! multipart upload is first assembled where its parts are; on S3 that is the file's final
+//! object already, so nothing is copied, whatever the size.
 
 mod staged_source;
 
@@ -13,7 +15,7 @@ use ezshare_api::{
 use ezshare_auth::extract::OpsCaller;
 use ezshare_domain::ActivityAction;
 use ezshare_domain::{ContentType, UploadId, Username};
-use ezshare_store::{StagedUpload, StoreError};
+use ezshare_store::{MultipartState, PartsProblem, StagedUpload, StoreError};
 use http::StatusCode;
 use serde_json::Value;
 
@@ -49,12 +51,10 @@ async fn complete_upload(
     };
     let id = UploadId::parse(&raw).map_err(|_| not_found())?;
     let owner = caller.username.clone();
-    let staged = state
-        .stores
-        .staging
-        .find_staged(&owner, &id)
-        .await?
-        .ok_or_else(not_found)?;
+    let staged = match state.stores.staging.find_staged(&owner, &id).await? {
+        Some(staged) => staged,
+        None => assemble(&state, &owner, &id).await?.ok_or_else(not_found)?,
+    };
     let content_type = match check(&state, &owner, &id, &staged).await {
         Ok(content_type) => content_type,
         Err(refused) => {
@@ -94,6 +94,34 @@ async fn complete_upload(
     };
     record_after(&state, entry).await;
     Ok((StatusCode::CREATED, Json(file_json(&stored))))
+}
+
+/// A multipart upload of that id, assembled where its parts are (no bytes pass through
+/// here, so this takes the same time for any size): `None` if there is none. Parts missing
+/// or of the wrong size are a 400 that keeps the upload, so the client can send them.
+async fn assemble(
+    state: &AppState,
+    owner: &Username,
+    id: &UploadId,
+) -> Result<Option<StagedUpload>, ApiError> {
+    let staging = &state.stores.staging;
+    let Some(upload) = staging.find_multipart(owner, id).await? else {
+        return Ok(None);
+    };
+    let parts = match staging.multipart_state(&upload).await? {
+        MultipartState::Assembled(staged) => return Ok(Some(staged)),
+        MultipartState::Receiving(parts) => parts,
+    };
+    upload
+        .intent
+        .check(&parts)
+        .map_err(|problem| match problem {
+            PartsProblem::Missing(_) => ApiError::bad_request("missing_parts", problem.to_string()),
+            PartsProblem::WrongSize { .. } => {
+                ApiError::bad_request("size_mismatch", problem.to_string())
+            }
+        })?;
+    Ok(Some(staging.assemble(&upload, &parts).await?))
 }
 
 /// Size first, then type; returns the media type to store. Errors other than a refusal (a

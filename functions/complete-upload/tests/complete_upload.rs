@@ -1,3 +1,6 @@
+#[path = "complete_upload/multipart.rs"]
+mod multipart;
+
 use ezshare_api::Settings;
 use ezshare_domain::UserType;
 use ezshare_testkit::{TestApp, send};
@@ -7,7 +10,7 @@ use serde_json::{Value, json};
 /// An app serving both halves of a direct upload.
 async fn app() -> (TestApp, axum::Router, String) {
     let t = TestApp::with_settings(Settings::default()).await;
-    let routes = ezshare_create_upload::ENDPOINT
+    let routes = ezshare_uploads::ENDPOINT
         .router()
         .merge(ezshare_complete_upload::ENDPOINT.router());
     let r = t.router(routes);

@@ -21,12 +21,12 @@ pub struct Fields(HashMap<String, Field>);
 
 /// One field's value as sent. Forms only have text; JSON may also send a number (read as its
 /// text where a number is meant, so `{"size": 123}` reads like the form field `size=123`) or
-/// a boolean, which no field takes.
+/// a boolean, which only flags take.
 #[derive(Debug)]
 enum Field {
     Text(String),
     Number(String),
-    Bool,
+    Bool(bool),
 }
 
 impl Fields {
@@ -42,7 +42,7 @@ impl Fields {
         match self.0.get(name) {
             None => Ok(None),
             Some(Field::Text(v)) => Ok(Some(v.as_str()).filter(|v| !v.is_empty())),
-            Some(Field::Number(_) | Field::Bool) => {
+            Some(Field::Number(_) | Field::Bool(_)) => {
                 Err(ValidationError::new(name, "must be a string").into())
             }
         }
@@ -62,7 +62,24 @@ impl Fields {
             Some(Field::Text(v) | Field::Number(v)) => {
                 Ok(Some(v.as_str()).filter(|v| !v.is_empty()))
             }
-            Some(Field::Bool) => Err(ValidationError::new(name, "must be a number").into()),
+            Some(Field::Bool(_)) => Err(ValidationError::new(name, "must be a number").into()),
+        }
+    }
+
+    /// A yes/no field: a JSON boolean, or the text `true`/`false` from a form; absent or
+    /// empty → `false`.
+    pub fn flag(&self, name: &'static str) -> Result<bool, ApiError> {
+        match self.0.get(name) {
+            None => Ok(false),
+            Some(Field::Bool(b)) => Ok(*b),
+            Some(Field::Text(v)) => match v.trim() {
+                "" | "false" => Ok(false),
+                "true" => Ok(true),
+                _ => Err(ValidationError::new(name, "must be true or false").into()),
+            },
+            Some(Field::Number(_)) => {
+                Err(ValidationError::new(name, "must be true or false").into())
+            }
         }
     }
 
@@ -128,7 +145,7 @@ fn from_json(body: &[u8]) -> Result<Fields, ApiError> {
             serde_json::Value::Number(n) => {
                 insert_first(&mut map, key, Field::Number(number_text(&n)))
             }
-            serde_json::Value::Bool(_) => insert_first(&mut map, key, Field::Bool),
+            serde_json::Value::Bool(b) => insert_first(&mut map, key, Field::Bool(b)),
             serde_json::Value::Null => {}
             _ => {
                 return Err(invalid_body(format!(

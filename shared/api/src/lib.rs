@@ -3,7 +3,8 @@
 //! - [`AppState`]: stores, authenticator and settings, built once per process.
 //! - [`ApiError`]: the one error type of the HTTP layer; every other layer's error is mapped
 //!   to a status and a JSON body here, and only here.
-//! - [`Fields`]: form fields from JSON, urlencoded or multipart bodies.
+//! - [`Fields`]: form fields from JSON, urlencoded or multipart bodies; [`JsonBody`]: JSON of
+//!   a known shape.
 //! - [`Endpoint`]: what an endpoint crate exports (routes, router, the secrets it needs).
 //! - [`finish`]: the layers and fallbacks every router gets (JSON 404/405, `nosniff`, tracing).
 
@@ -13,6 +14,7 @@ mod endpoint;
 mod error;
 mod fields;
 mod finish;
+mod json_body;
 pub mod listing;
 mod log_filter;
 pub mod mail;
@@ -32,6 +34,7 @@ pub use endpoint::{Endpoint, Method, Route, RouterExt, Secrets};
 pub use error::ApiError;
 pub use fields::Fields;
 pub use finish::finish;
+pub use json_body::JsonBody;
 pub use log_filter::{Targets, log_filter};
 pub use negotiate::{no_store, wants_html, wants_json};
 pub use path::Path;

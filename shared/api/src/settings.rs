@@ -30,6 +30,9 @@ pub mod var {
     pub const ALLOWED_FILE_TYPES: &str = ezshare_filetype::FileTypePolicy::ENV_VAR;
     pub const MAX_DIRECT_UPLOAD_BYTES: &str = "MAX_DIRECT_UPLOAD_BYTES";
     pub const UPLOAD_URL_TTL_SECONDS: &str = "UPLOAD_URL_TTL_SECONDS";
+    pub const MULTIPART_THRESHOLD_BYTES: &str = "MULTIPART_THRESHOLD_BYTES";
+    pub const MULTIPART_PART_SIZE_BYTES: &str = "MULTIPART_PART_SIZE_BYTES";
+    pub const INCOMPLETE_UPLOAD_DAYS: &str = "INCOMPLETE_UPLOAD_DAYS";
     pub const OPS_SIGNUP: &str = "OPS_SIGNUP";
     pub const CLIENT_SIGNUP: &str = "CLIENT_SIGNUP";
     pub const NEW_FILE_VISIBILITY: &str = "NEW_FILE_VISIBILITY";
@@ -51,6 +54,9 @@ pub mod var {
         ALLOWED_FILE_TYPES,
         MAX_DIRECT_UPLOAD_BYTES,
         UPLOAD_URL_TTL_SECONDS,
+        MULTIPART_THRESHOLD_BYTES,
+        MULTIPART_PART_SIZE_BYTES,
+        INCOMPLETE_UPLOAD_DAYS,
         OPS_SIGNUP,
         CLIENT_SIGNUP,
         NEW_FILE_VISIBILITY,
@@ -137,6 +143,8 @@ impl ThrottleSettings {
     }
 }
 
+const GIB: u64 = 1024 * 1024 * 1024;
+
 /// The behaviour settings every endpoint shares, with the product's defaults.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -148,10 +156,21 @@ pub struct Settings {
     pub download_url_ttl: Duration,
     /// Which files uploads accept, decided by content; default `docx,xlsx,pptx,pdf`.
     pub file_types: FileTypePolicy,
-    /// Largest file a direct upload (`POST /ops/uploads`) may announce; default 1 GiB.
+    /// Largest file a direct upload (`POST /ops/uploads`) may announce; default 50 GiB, at
+    /// most 5 TiB (S3's largest object).
     pub max_direct_upload_bytes: u64,
-    /// How long a direct upload URL accepts the bytes; default 1 hour.
+    /// How long a direct upload URL (one PUT, or one part) accepts the bytes; default 1 hour.
     pub upload_url_ttl: Duration,
+    /// Direct uploads above this size are multipart; default 1 GiB, at most 5 GiB (what S3
+    /// copies in one request, which is how a single-PUT upload is put in place).
+    pub multipart_threshold_bytes: u64,
+    /// The smallest part a multipart upload is split into; default 8 MiB. Larger files get
+    /// larger parts, so none has more than 10,000 (S3's limit). S3 refuses parts (but the
+    /// last) under 5 MiB; tests on moto or the embedded backend go lower.
+    pub multipart_part_size: u64,
+    /// How long a multipart upload may take from its start; default 7 days. On AWS the
+    /// bucket's lifecycle rule (`IncompleteUploadDays`) aborts it then.
+    pub incomplete_upload_ttl: Duration,
     /// Who may sign up as OPS; default invite only (a public endpoint whose first caller
     /// becomes OPS is a race anyone can win).
     pub ops_signup: SignupPolicy,
@@ -178,6 +197,9 @@ impl Default for Settings {
             file_types: FileTypePolicy::default(),
             max_direct_upload_bytes: Self::DEFAULT_MAX_DIRECT_UPLOAD_BYTES,
             upload_url_ttl: Duration::from_secs(3600),
+            multipart_threshold_bytes: Self::DEFAULT_MULTIPART_THRESHOLD_BYTES,
+            multipart_part_size: Self::DEFAULT_MULTIPART_PART_SIZE,
+            incomplete_upload_ttl: Duration::from_secs(7 * 24 * 60 * 60),
             ops_signup: SignupPolicy::Invite,
             client_signup: SignupPolicy::Open,
             new_file_visibility: Visibility::Private,
@@ -191,9 +213,27 @@ impl Default for Settings {
 
 impl Settings {
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024;
-    pub const DEFAULT_MAX_DIRECT_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
-    /// S3 copies at most 5 GiB in one request, which is how a direct upload is put in place.
-    pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+    pub const DEFAULT_MAX_DIRECT_UPLOAD_BYTES: u64 = 50 * GIB;
+    /// S3's largest object.
+    pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 5 * 1024 * GIB;
+    pub const DEFAULT_MULTIPART_THRESHOLD_BYTES: u64 = GIB;
+    /// S3 copies at most 5 GiB in one request, which is how a single-PUT upload is put in
+    /// place; S3's largest part is the same.
+    pub const MAX_SINGLE_REQUEST_BYTES: u64 = 5 * GIB;
+    pub const DEFAULT_MULTIPART_PART_SIZE: u64 = 8 * 1024 * 1024;
+    /// S3's most parts per upload.
+    pub const MAX_PARTS: u64 = 10_000;
+
+    /// The part size of a multipart upload of `size` bytes: the configured one, or larger
+    /// (whole MiB) where that would make more than [`Self::MAX_PARTS`] parts.
+    pub fn part_size_for(&self, size: u64) -> u64 {
+        let needed = size.div_ceil(Self::MAX_PARTS);
+        if needed <= self.multipart_part_size {
+            self.multipart_part_size
+        } else {
+            needed.next_multiple_of(1024 * 1024)
+        }
+    }
 
     /// Who may sign up as `user_type`.
     pub fn signup_policy(&self, user_type: UserType) -> SignupPolicy {
@@ -237,6 +277,16 @@ impl Settings {
         }
         if let Some(secs) = number(&lookup, var::UPLOAD_URL_TTL_SECONDS, 1, 7 * 24 * 60 * 60)? {
             s.upload_url_ttl = Duration::from_secs(secs);
+        }
+        let single = Self::MAX_SINGLE_REQUEST_BYTES;
+        if let Some(bytes) = number(&lookup, var::MULTIPART_THRESHOLD_BYTES, 1, single)? {
+            s.multipart_threshold_bytes = bytes;
+        }
+        if let Some(bytes) = number(&lookup, var::MULTIPART_PART_SIZE_BYTES, 1, single)? {
+            s.multipart_part_size = bytes;
+        }
+        if let Some(days) = number(&lookup, var::INCOMPLETE_UPLOAD_DAYS, 1, 365)? {
+            s.incomplete_upload_ttl = Duration::from_secs(days * 24 * 60 * 60);
         }
         if let Some(raw) = lookup(var::OPS_SIGNUP) {
             s.ops_signup = SignupPolicy::parse(var::OPS_SIGNUP, &raw)?;
@@ -363,8 +413,11 @@ mod tests {
         assert_eq!(s.token.session_ttl, Duration::from_secs(365 * 86400));
         assert_eq!(s.token.issuer, "ezshare");
         assert_eq!(s.file_types.allowed_list(), "docx, xlsx, pptx, pdf");
-        assert_eq!(s.max_direct_upload_bytes, 1 << 30);
+        assert_eq!(s.max_direct_upload_bytes, 50 << 30);
         assert_eq!(s.upload_url_ttl, Duration::from_secs(3600));
+        assert_eq!(s.multipart_threshold_bytes, 1 << 30);
+        assert_eq!(s.multipart_part_size, 8 << 20);
+        assert_eq!(s.incomplete_upload_ttl, Duration::from_secs(7 * 86400));
         assert_eq!(s.signup_policy(UserType::Ops), SignupPolicy::Invite);
         assert_eq!(s.signup_policy(UserType::Client), SignupPolicy::Open);
         assert_eq!(s.new_file_visibility, Visibility::Private);
@@ -464,6 +517,27 @@ mod tests {
     }
 
     #[test]
+    fn large_uploads_from_env_and_their_part_sizes() {
+        let s = from(&[
+            ("MAX_DIRECT_UPLOAD_BYTES", "5497558138880"),
+            ("MULTIPART_THRESHOLD_BYTES", "5242880"),
+            ("MULTIPART_PART_SIZE_BYTES", "5242880"),
+            ("INCOMPLETE_UPLOAD_DAYS", "2"),
+        ])
+        .unwrap();
+        assert_eq!(s.max_direct_upload_bytes, 5 << 40, "5 TiB");
+        assert_eq!(s.multipart_threshold_bytes, 5 << 20);
+        assert_eq!(s.incomplete_upload_ttl, Duration::from_secs(2 * 86400));
+        // The configured size while it makes at most 10,000 parts, then whole MiB above.
+        assert_eq!(s.part_size_for(1), 5 << 20);
+        assert_eq!(s.part_size_for(10_000 * (5 << 20)), 5 << 20);
+        let big = s.part_size_for(5 << 40);
+        assert_eq!(big % (1 << 20), 0);
+        assert!((5u64 << 40).div_ceil(big) <= 10_000, "{big}");
+        assert_eq!(big, 525 << 20, "the smallest whole MiB that fits");
+    }
+
+    #[test]
     fn invalid_values_name_the_setting() {
         for (k, v) in [
             ("SESSION_TTL_DAYS", "0"),
@@ -472,7 +546,10 @@ mod tests {
             ("MAX_UPLOAD_BYTES", "-5"),
             ("TOKEN_ISSUER", " "),
             ("ALLOWED_FILE_TYPES", "exe"),
-            ("MAX_DIRECT_UPLOAD_BYTES", "6000000000"),
+            ("MAX_DIRECT_UPLOAD_BYTES", "5497558138881"),
+            ("MULTIPART_THRESHOLD_BYTES", "5368709121"),
+            ("MULTIPART_PART_SIZE_BYTES", "0"),
+            ("INCOMPLETE_UPLOAD_DAYS", "366"),
             ("UPLOAD_URL_TTL_SECONDS", "0"),
             ("ALLOWED_FILE_TYPES", ""),
             ("OPS_SIGNUP", "closed"),

@@ -261,6 +261,33 @@ impl TestApp {
         }
     }
 
+    /// Sends `body` to one part URL of a `POST /ops/uploads/{id}/parts` answer (`{"url",
+    /// "headers"}`), as a client's PUT to the local server would. `Err`: the route's answer.
+    pub async fn deliver_part(
+        &self,
+        part: &serde_json::Value,
+        body: Vec<u8>,
+    ) -> Result<(), TestResponse> {
+        let url = part["url"].as_str().expect("url");
+        let mut request = http::Request::builder()
+            .method("PUT")
+            .header("content-length", body.len());
+        if let Some(headers) = part["headers"].as_object() {
+            for (name, value) in headers {
+                let name = name.to_ascii_lowercase();
+                if name != "content-length" {
+                    request = request.header(name, value.as_str().expect("a header value"));
+                }
+            }
+        }
+        let got = self.follow(url, request, body).await;
+        if got.status == http::StatusCode::OK {
+            Ok(())
+        } else {
+            Err(got)
+        }
+    }
+
     /// A new session for an existing user.
     pub async fn bearer_for(&self, user_type: UserType, username: &Username) -> String {
         let issued = self

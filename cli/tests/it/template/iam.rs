@@ -162,7 +162,7 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
     ),
     // authenticate, presign_upload: signs a PutObject URL (no call), which carries this right.
     (
-        "create-upload",
+        "uploads",
         &[
             ("kms:Decrypt", KMS_WHEN_SET),
             ("kms:GenerateDataKey", KMS_WHEN_SET),

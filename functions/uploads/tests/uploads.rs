@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 async fn app_with(settings: Settings) -> (TestApp, axum::Router, String) {
     let t = TestApp::with_settings(settings).await;
-    let r = t.router(ezshare_create_upload::ENDPOINT.router());
+    let r = t.router(ezshare_uploads::ENDPOINT.router());
     let bearer = t.bearer(UserType::Ops, "opsy").await;
     (t, r, bearer)
 }
