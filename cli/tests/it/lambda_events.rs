@@ -192,6 +192,16 @@ async fn a_binary_body_delivered_as_text_is_what_corrupts_uploads() {
 #[tokio::test]
 async fn every_fixture_reaches_its_handler_in_process() {
     let app = TestApp::new().await;
+    // The web client's page, to a browser without a token, with its security headers.
+    let r = handle(&app, &Event::load("web")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|csp| csp.contains("frame-ancestors 'none'")),
+        "{:?}",
+        r.headers
+    );
     // OPS signup is by invitation: the fixture's placeholder code is refused, a real one
     // (as `ezshare invite` makes) creates the user; login as it is logs it in.
     let r = handle(&app, &Event::load("signup")).await;

@@ -383,6 +383,16 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     let watch = LambdaWatch::start(&stack);
     let rt = tokio::runtime::Runtime::new().unwrap();
 
+    // web: a cold start without the JWT secret or any data call, the page and its CSP.
+    let r = watch.invoke("web", &Event::load("web"));
+    r.assert_status(200);
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|csp| csp.starts_with("default-src 'self'")),
+        "the page's CSP"
+    );
+    assert!(r.body_bytes().starts_with(b"<!doctype html>"));
+
     // signup: the fixture's placeholder invite is refused; a code from `ezshare invite
     // --backend aws` (the deployed way to make the first OPS user) creates the user.
     let r = watch.invoke("signup", &Event::load("signup"));
