@@ -5,7 +5,7 @@
 
 import { all, api, clearSession, onSessionEnded, saveSession, seg, session } from "./api.js";
 import { confirmAction, describe, errorBox, field, h, modal, size, table, time } from "./ui.js";
-import { upload } from "./upload.js";
+import { Cancelled, limits, route, upload } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
 const view = $("view");
@@ -163,14 +163,13 @@ const VISIBILITY = { private: "Private", all_clients: "All clients" };
 
 async function filesPage(stale) {
   title("My files");
-  const cfg = await config();
-  const limit = cfg.max_upload_bytes || 4 * 1024 * 1024;
+  const sizes = await limits().catch(() => null);
   const errors = errorBox();
   const list = h("div", { "aria-busy": "true" }, h("p", {}, "Loading…"));
   const progress = h("ul", { class: "uploads", "aria-label": "Uploads" });
 
   const file = field("File", { name: "request_file", type: "file", multiple: true, required: true },
-    `Any size up to ${size(cfg.max_direct_upload_bytes || limit)}; or drop files here.`);
+    sizes ? `Up to ${size(sizes.max_direct_upload_bytes)} each; or drop files here.` : "Or drop files here.");
   const form = h("form", { class: "card dropzone" }, file.el, h("p", { class: "actions" }, h("button", { type: "submit" }, "Upload")));
   const zone = form;
   zone.addEventListener("dragover", (e) => {
@@ -196,27 +195,33 @@ async function filesPage(stale) {
 
   async function send(f, overwrite) {
     const bar = h("progress", { max: "100", value: "0", "aria-label": `Uploading ${f.name}` });
-    const status = h("span", { class: "hint" }, `0 of ${size(f.size)}`);
-    const item = h("li", {}, h("strong", {}, f.name), " ", status, bar);
+    const how = sizes ? `, ${route(f.size, sizes)}` : "";
+    const status = h("span", { class: "hint" }, `0 of ${size(f.size)}${how}`);
+    const cancel = new AbortController();
+    const stop = h("button", { type: "button", class: "quiet small", onclick: () => cancel.abort() }, "Cancel");
+    const item = h("li", {}, h("strong", {}, f.name), " ", status, bar, stop);
     progress.append(item);
     try {
       const stored = await upload(f, {
-        limit,
         overwrite,
-        onProgress: (done, total) => {
-          bar.value = Math.round((done / total) * 100);
-          status.textContent = `${size(done)} of ${size(total)}`;
+        signal: cancel.signal,
+        progress: (done) => {
+          bar.value = f.size ? Math.round((done / f.size) * 100) : 100;
+          status.textContent = `${size(done)} of ${size(f.size)}${how}`;
         },
       });
+      stop.remove();
       bar.value = 100;
       status.textContent = `uploaded (${size(stored.size)})`;
       notice(`Uploaded ${stored.name}.`);
       setTimeout(() => item.remove(), 4000);
     } catch (error) {
+      stop.remove();
       bar.remove();
       status.textContent = "";
       item.classList.add("failed");
-      item.append(h("span", { class: "error", role: "alert" }, `Not uploaded: ${describe(error)}`));
+      item.append(h("span", { class: error instanceof Cancelled ? "hint" : "error", role: "alert" },
+        error instanceof Cancelled ? "Upload cancelled." : `Not uploaded: ${describe(error)}`));
       if (error.code === "file_exists") {
         item.append(h("button", { type: "button", class: "quiet", onclick: () => {
           item.remove();

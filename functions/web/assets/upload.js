@@ -1,27 +1,40 @@
-// Uploads with progress. Up to the server's limit for one request, through POST /ops/upload
-// (multipart field request_file); above it (or when that answers 413), a direct upload: the
-// announcement (POST /ops/uploads), the bytes sent straight to storage with the presigned
-// PUT it answers, then POST /ops/uploads/{id}/complete. fetch() reports no upload progress,
-// hence XMLHttpRequest.
+// Uploads with progress, by the path GET /ops/limits gives for the file's size:
+// - up to max_upload_bytes, through the API: POST /ops/upload (multipart field request_file);
+// - above it (or when that answers 413), a direct upload: POST /ops/uploads announces it and
+//   answers either one presigned PUT (up to multipart_threshold_bytes) or a multipart plan
+//   (part_size, part_count), whose parts' URLs POST /ops/uploads/{id}/parts signs in batches
+//   and which go up PARALLEL at a time; then POST /ops/uploads/{id}/complete stores the file.
+// fetch() reports no upload progress, hence XMLHttpRequest.
 
 import { api, authHeaders, endedSession, errorFrom, networkError, seg } from "./api.js";
+import { size } from "./ui.js";
 
 // Headers a page may not set itself (the browser does).
 const FORBIDDEN = new Set(["content-length", "host", "connection", "expect"]);
+/** Parts in flight at once, and part URLs asked for per call (the API signs up to 100). */
+const PARALLEL = 4;
+const BATCH = 20;
 
-function send(method, url, { headers = {}, body, onProgress }) {
+export class Cancelled extends Error {
+  constructor() {
+    super("Cancelled.");
+    this.code = "cancelled";
+  }
+}
+
+function send(method, url, { headers = {}, body, onProgress, signal }) {
   return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(new Cancelled());
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
     for (const [name, value] of Object.entries(headers)) {
       if (!FORBIDDEN.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
     }
-    xhr.upload.addEventListener("progress", (e) => {
-      if (e.lengthComputable && onProgress) onProgress(e.loaded, e.total);
-    });
+    xhr.upload.addEventListener("progress", (e) => onProgress && onProgress(e.loaded));
     xhr.addEventListener("load", () => resolve(xhr));
     xhr.addEventListener("error", () => reject(networkError()));
-    xhr.addEventListener("abort", () => reject(networkError()));
+    xhr.addEventListener("abort", () => reject(new Cancelled()));
+    if (signal) signal.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(body);
   });
 }
@@ -32,50 +45,112 @@ function fail(xhr) {
   return error;
 }
 
-async function throughApi(file, overwrite, onProgress) {
+/** A PUT straight to storage: its own error (S3 answers XML) with a hint at the usual cause. */
+async function put(link, body, onProgress, signal) {
+  const xhr = await send(link.method || "PUT", link.upload_url || link.url, {
+    headers: link.headers || {},
+    body,
+    onProgress,
+    signal,
+  });
+  if (xhr.status >= 200 && xhr.status < 300) return;
+  const error = fail(xhr);
+  if (error.code.startsWith("http_")) {
+    error.message = `Storage refused the upload (HTTP ${xhr.status}). If this keeps happening, the bucket's CORS (UploadAllowedOrigins) may not name this page's origin.`;
+  }
+  throw error;
+}
+
+async function throughApi(file, overwrite, progress, signal) {
   const form = new FormData();
   form.append("request_file", file, file.name);
   const xhr = await send("POST", `/ops/upload${overwrite ? "?overwrite=true" : ""}`, {
     headers: { Accept: "application/json", ...authHeaders() },
     body: form,
-    onProgress,
+    onProgress: (sent) => progress(Math.min(sent, file.size)),
+    signal,
   });
   if (xhr.status === 201) return JSON.parse(xhr.responseText);
   throw fail(xhr);
 }
 
-async function direct(file, overwrite, onProgress) {
+/** The parts of a multipart upload, PARALLEL at a time; `progress(total sent)`. */
+async function parts(file, upload, progress, signal) {
+  const sent = new Array(upload.part_count + 1).fill(0);
+  const report = () => progress(sent.reduce((a, b) => a + b, 0));
+  for (let first = 1; first <= upload.part_count; first += BATCH) {
+    const numbers = [];
+    for (let n = first; n < first + BATCH && n <= upload.part_count; n++) numbers.push(n);
+    const { parts: links } = await api("POST", `/ops/uploads/${seg(upload.upload_id)}/parts`, {
+      json: { part_numbers: numbers },
+    });
+    const queue = [...links];
+    const worker = async () => {
+      for (let link = queue.shift(); link; link = queue.shift()) {
+        const n = link.part_number;
+        const start = (n - 1) * upload.part_size;
+        const body = file.slice(start, Math.min(start + upload.part_size, file.size));
+        await put(link, body, (loaded) => {
+          sent[n] = loaded;
+          report();
+        }, signal);
+        sent[n] = body.size;
+        report();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
+  }
+}
+
+async function direct(file, overwrite, progress, signal) {
   const upload = await api("POST", "/ops/uploads", {
     json: { name: file.name, size: file.size, content_type: file.type || null },
   });
-  const xhr = await send(upload.method || "PUT", upload.upload_url, {
-    headers: upload.headers || {},
-    body: file,
-    onProgress,
-  });
-  if (xhr.status < 200 || xhr.status > 299) {
-    // Storage's own error (S3 answers XML): the status, and a hint at the usual cause.
-    const error = fail(xhr);
-    if (xhr.status === 0 || error.code.startsWith("http_")) {
-      error.message = `Storage refused the upload (HTTP ${xhr.status}). If this keeps happening, the bucket's CORS (UploadAllowedOrigins) may not name this page's origin.`;
-    }
+  try {
+    if (upload.multipart) await parts(file, upload, progress, signal);
+    else await put(upload, file, progress, signal);
+  } catch (error) {
+    // Free the parts already stored (a single PUT's bytes expire by themselves).
+    if (upload.multipart) api("DELETE", `/ops/uploads/${seg(upload.upload_id)}`).catch(() => {});
     throw error;
   }
-  onProgress(file.size, file.size);
+  progress(file.size);
   return api("POST", `/ops/uploads/${seg(upload.upload_id)}/complete${overwrite ? "?overwrite=true" : ""}`);
 }
 
+let limitsPromise;
+/** GET /ops/limits, once per page. */
+export function limits() {
+  limitsPromise ||= api("GET", "/ops/limits").catch((error) => {
+    limitsPromise = null;
+    throw error;
+  });
+  return limitsPromise;
+}
+
+/** Which path a file of `size` bytes takes, in words. */
+export function route(size, l) {
+  if (size <= l.max_upload_bytes) return "through the API";
+  return size > l.multipart_threshold_bytes ? "direct to storage, in parts" : "direct to storage";
+}
+
 /**
- * Uploads one file; resolves with the stored file's JSON. `limit` is the largest file
- * POST /ops/upload takes (the server's MAX_UPLOAD_BYTES).
+ * Uploads one file; resolves with the stored file's JSON. `progress(bytes sent)`; `signal`
+ * (an AbortSignal) cancels it.
  */
-export async function upload(file, { limit, overwrite = false, onProgress = () => {} }) {
-  if (file.size > limit) return direct(file, overwrite, onProgress);
+export async function upload(file, { overwrite = false, progress = () => {}, signal } = {}) {
+  const l = await limits();
+  if (file.size > l.max_direct_upload_bytes) {
+    const error = new Error(`The server accepts files up to ${size(l.max_direct_upload_bytes)}.`);
+    error.code = "payload_too_large";
+    throw error;
+  }
+  if (file.size > l.max_upload_bytes) return direct(file, overwrite, progress, signal);
   try {
-    return await throughApi(file, overwrite, onProgress);
+    return await throughApi(file, overwrite, progress, signal);
   } catch (error) {
-    // The limit changed since the page loaded, or a proxy has a smaller one.
-    if (error.status === 413 && file.size > 0) return direct(file, overwrite, onProgress);
+    // A proxy in front of the API may allow less than the server.
+    if (error.status === 413) return direct(file, overwrite, progress, signal);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 //! The web client for people: `GET /` (the one page) and `GET /app/{asset}` (its styles, its
-//! ES modules, an icon, and `config.json`, what the page needs to know of the server's
-//! settings). Everything is embedded in the binary at compile time; there is no build step
+//! ES modules, an icon, and `config.json`: who may sign up how, which the login page needs
+//! to know before anyone is logged in). Everything is embedded in the binary at compile time; there is no build step
 //! and no third-party origin. The page calls the API on its own origin, with the token in
 //! `sessionStorage` (see `assets/api.js`).
 //!
@@ -213,8 +213,9 @@ fn serve(asset: &Asset, headers: &HeaderMap, csp: &HeaderValue) -> Response {
     secured(response, csp)
 }
 
-/// What the page adapts to: who may sign up how, and the upload limits. Settings can change
-/// with a deployment, so never cached.
+/// What the login page adapts to before anyone is logged in: who may sign up how. (Upload
+/// limits are the API's, `GET /ops/limits`, for OPS users.) Settings can change with a
+/// deployment, so never cached.
 fn config(state: &AppState) -> Response {
     let s = &state.settings;
     let policy = |p: SignupPolicy| match p {
@@ -225,8 +226,6 @@ fn config(state: &AppState) -> Response {
         "ops_signup": policy(s.ops_signup),
         "client_signup": policy(s.client_signup),
         "client_email_required": s.email_verification == EmailVerification::Required,
-        "max_upload_bytes": s.max_upload_bytes,
-        "max_direct_upload_bytes": s.max_direct_upload_bytes,
     });
     (
         [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],

@@ -3,7 +3,6 @@
 //! types, caching and security headers; unknown assets as the API's JSON 404.
 
 use axum::body::Body;
-use ezshare_api::Settings;
 use ezshare_testkit::{TestApp, TestResponse, get, send};
 use http::Request;
 
@@ -191,11 +190,7 @@ async fn the_config_tells_the_page_the_servers_settings() {
     assert_eq!(body["ops_signup"], "invite");
     assert_eq!(body["client_signup"], "open");
     assert_eq!(body["client_email_required"], false);
-    assert_eq!(body["max_upload_bytes"], Settings::DEFAULT_MAX_UPLOAD_BYTES);
-    assert_eq!(
-        body["max_direct_upload_bytes"],
-        Settings::DEFAULT_MAX_DIRECT_UPLOAD_BYTES
-    );
+    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
 
     let t = TestApp::with_settings(TestApp::open_signup()).await;
     let r = t.router(ezshare_web::ENDPOINT.router());
