@@ -258,10 +258,10 @@ async function filesPage(stale) {
         VISIBILITY[f.visibility] || f.visibility,
         sharesCell(f),
         h("div", { class: "row-actions" },
-          h("button", { type: "button", onclick: () => shareDialog(f) }, "Share"),
-          h("button", { type: "button", class: "quiet", onclick: () => toggle(f) },
+          h("button", { type: "button", class: "small", onclick: () => shareDialog(f) }, "Share"),
+          h("button", { type: "button", class: "quiet small", onclick: () => toggle(f) },
             f.visibility === "private" ? "Show to all clients" : "Make private"),
-          h("button", { type: "button", class: "danger", onclick: () => remove(f) }, "Delete")),
+          h("button", { type: "button", class: "danger small", onclick: () => remove(f) }, "Delete")),
       ])));
   }
 
