@@ -297,6 +297,20 @@ fn bucket_layout_matches_the_store() {
         STAGED_OBJECTS,
         format!("{BUCKET}/{}*", bucket::STAGING_PREFIX)
     );
+    assert_eq!(
+        MULTIPART_INTENTS,
+        format!("{BUCKET}/{}*", bucket::MULTIPART_PREFIX)
+    );
+    // The m- objects: what the multipart grants cover, and no other write's objects.
+    assert_eq!(
+        MULTIPART_OBJECTS,
+        format!("{BUCKET}/{}*/m-*", bucket::FILES_PREFIX)
+    );
+    let owner = ezshare_domain::Username::parse("opsy").unwrap();
+    let id = ezshare_domain::UploadId::generate();
+    let is_m = |key: &str| key.rsplit('/').next().is_some_and(|k| k.starts_with("m-"));
+    assert!(is_m(&bucket::multipart_object_key(&owner, &id)));
+    assert!(!is_m(&bucket::new_object_key(&owner)));
     let names = DataNames::from_template();
     let p = at(resource(&names.bucket), &["Properties"]).unwrap();
     let rules: Vec<&Value> =
@@ -322,6 +336,13 @@ fn bucket_layout_matches_the_store() {
                 .is_some()
         }),
         "incomplete multipart uploads are aborted, bucket-wide"
+    );
+    assert!(
+        rules.iter().any(|r| {
+            at(r, &["Prefix"]).and_then(string) == Some(bucket::MULTIPART_PREFIX)
+                && at(r, &["ExpirationInDays"]).is_some()
+        }),
+        "multipart intents expire with their uploads"
     );
     for flag in [
         "BlockPublicAcls",

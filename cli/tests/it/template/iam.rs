@@ -161,6 +161,10 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     // authenticate, presign_upload: signs a PutObject URL (no call), which carries this right.
+    // Multipart: start (CreateMultipartUpload, PutObject of the intent), find (HeadObject of
+    // the intent; 404 needs s3:ListBucket), presign_part (UploadPart is s3:PutObject),
+    // state (ListParts; HeadObject of an assembled one), abort (AbortMultipartUpload,
+    // DeleteObject of the intent). Only on m- objects, which nothing else writes.
     (
         "uploads",
         &[
@@ -169,13 +173,24 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("dynamodb:GetItem", SESSIONS),
             ("secretsmanager:GetSecretValue", SECRET),
             ("s3:PutObject", STAGED_OBJECTS),
+            ("s3:PutObject", MULTIPART_OBJECTS),
+            ("s3:GetObject", MULTIPART_OBJECTS),
+            ("s3:ListMultipartUploadParts", MULTIPART_OBJECTS),
+            ("s3:AbortMultipartUpload", MULTIPART_OBJECTS),
+            ("s3:PutObject", MULTIPART_INTENTS),
+            ("s3:GetObject", MULTIPART_INTENTS),
+            ("s3:DeleteObject", MULTIPART_INTENTS),
+            ("s3:ListBucket", BUCKET),
         ],
     ),
     // authenticate, find_staged (HeadObject; 404 needs s3:ListBucket), read_staged (ranged
     // GetObject), promote_staged (CreateMultipartUpload, UploadPartCopy from staging,
     // CompleteMultipartUpload into a fresh object: s3:PutObject; AbortMultipartUpload on
     // failure; UpdateItem files; DeleteObject of the replaced version or of an uncommitted
-    // copy), discard_staged (DeleteObject).
+    // copy), discard_staged (DeleteObject). A multipart upload: find_multipart (HeadObject of
+    // its intent), multipart_state (ListParts), assemble (CompleteMultipartUpload is
+    // s3:PutObject on files/; HeadObject of the result), ranged reads of it, DeleteObject of
+    // the intent once in place or refused (and of the object, if refused).
     (
         "complete-upload",
         &[
@@ -188,6 +203,10 @@ const EXPECTED_GRANTS: &[(&str, &[(&str, &str)])] = &[
             ("s3:PutObject", FILE_OBJECTS),
             ("s3:AbortMultipartUpload", FILE_OBJECTS),
             ("s3:DeleteObject", FILE_OBJECTS),
+            ("s3:GetObject", MULTIPART_OBJECTS),
+            ("s3:ListMultipartUploadParts", MULTIPART_OBJECTS),
+            ("s3:GetObject", MULTIPART_INTENTS),
+            ("s3:DeleteObject", MULTIPART_INTENTS),
             ("dynamodb:UpdateItem", FILES),
             ("s3:ListBucket", BUCKET),
             // The activity log (PutItem per event).

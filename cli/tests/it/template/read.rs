@@ -26,6 +26,8 @@ pub(crate) const SECRET: &str = "jwt secret";
 pub(crate) const BUCKET: &str = "bucket";
 pub(crate) const FILE_OBJECTS: &str = "bucket/files/*";
 pub(crate) const STAGED_OBJECTS: &str = "bucket/staging/*";
+pub(crate) const MULTIPART_OBJECTS: &str = "bucket/files/*/m-*";
+pub(crate) const MULTIPART_INTENTS: &str = "bucket/multipart/*";
 pub(crate) const KMS_KEY: &str = "the KmsKeyArn key";
 
 // ------------------------------------------------------------------------------------------
