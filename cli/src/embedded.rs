@@ -71,9 +71,9 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), CliError> {
 }
 
 /// Every hour (the first time at once), for as long as the server runs: deletes staged
-/// uploads nobody completed, activity past its retention, expired invites and orphan blobs
+/// uploads nobody completed, multipart uploads past their time, activity past its retention, expired invites and orphan blobs
 /// — what S3 lifecycle rules, DynamoDB TTL and the reconcile function do on AWS.
-pub fn spawn_sweeper(local: &LocalStores) {
+pub fn spawn_sweeper(local: &LocalStores, incomplete_upload_ttl: std::time::Duration) {
     let (files, staging, activity, invites) = (
         local.files.clone(),
         local.staging.clone(),
@@ -88,6 +88,11 @@ pub fn spawn_sweeper(local: &LocalStores) {
             report(
                 "stale staged uploads",
                 staging.sweep(now - STAGED_UPLOAD_LIFETIME).await,
+            );
+            // S3: the abort-incomplete-multipart rule, counted from the upload's start.
+            report(
+                "incomplete multipart uploads",
+                staging.sweep_multipart(now - incomplete_upload_ttl).await,
             );
             report("expired activity", activity.purge_expired(now).await);
             report("expired invites", invites.purge_expired(now).await);

@@ -28,7 +28,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let router = match args.backend {
         Backend::Embedded => {
             let (state, local) = embedded::state(&args.data_dir, &public_url, settings).await?;
-            embedded::spawn_sweeper(&local);
+            embedded::spawn_sweeper(&local, state.settings.incomplete_upload_ttl);
             // The signed upload and download routes stream files of any size: no deadline.
             let routes =
                 api_routes()?.merge(ezshare_local_routes::routes(local.files, local.staging));

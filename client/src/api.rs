@@ -24,6 +24,53 @@ pub struct DirectUpload {
     pub headers: serde_json::Map<String, Value>,
 }
 
+/// `GET /ops/limits`.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct Limits {
+    pub max_upload_bytes: u64,
+    pub max_direct_upload_bytes: u64,
+    pub multipart_threshold_bytes: u64,
+}
+
+/// `POST /ops/uploads` answering a multipart upload.
+#[derive(Debug, serde::Deserialize)]
+pub struct MultipartStart {
+    pub upload_id: String,
+    pub part_size: u64,
+    pub part_count: u32,
+    #[serde(default)]
+    pub part_checksums: bool,
+}
+
+/// `GET /ops/uploads/{id}`.
+#[derive(Debug, serde::Deserialize)]
+pub struct UploadStatus {
+    /// `receiving` or `assembled`.
+    pub state: String,
+    #[serde(default)]
+    pub parts: Vec<StoredPart>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct StoredPart {
+    pub part_number: u32,
+    pub size: u64,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct SignedParts {
+    parts: Vec<SignedPart>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SignedPart {
+    pub part_number: u32,
+    pub url: String,
+    pub method: String,
+    #[serde(default)]
+    pub headers: serde_json::Map<String, Value>,
+}
+
 impl Api {
     pub fn new(server: &str, token: Option<String>) -> Result<Self, ClientError> {
         // One crypto provider for the process; a second install (tests) is harmless.
@@ -214,14 +261,106 @@ impl Api {
         size: u64,
         body: Body,
     ) -> Result<(), ClientError> {
-        let method = Method::from_bytes(upload.method.as_bytes())
-            .map_err(|_| ClientError::Server(format!("unknown method {}", upload.method)))?;
+        self.put_signed(
+            &upload.upload_url,
+            &upload.method,
+            &upload.headers,
+            size,
+            body,
+        )
+        .await
+    }
+
+    /// The sizes that decide an upload's path; `None` from a server older than multipart
+    /// uploads (it has no such route).
+    pub async fn limits(&self) -> Result<Option<Limits>, ClientError> {
+        match Self::json(self.request(Method::GET, &["ops", "limits"])).await {
+            Ok(limits) => Ok(Some(limits)),
+            Err(ClientError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn create_multipart(
+        &self,
+        name: &str,
+        size: u64,
+        content_type: &str,
+        sha256: &str,
+    ) -> Result<MultipartStart, ClientError> {
+        Self::json(
+            self.request(Method::POST, &["ops", "uploads"])
+                .json(&json!({
+                    "name": name, "size": size, "content_type": content_type, "sha256": sha256,
+                    "multipart": true,
+                })),
+        )
+        .await
+    }
+
+    /// Where a multipart upload stands; `None` once it is gone (completed, aborted, expired).
+    pub async fn upload_status(
+        &self,
+        upload_id: &str,
+    ) -> Result<Option<UploadStatus>, ClientError> {
+        match Self::json(self.request(Method::GET, &["ops", "uploads", upload_id])).await {
+            Ok(status) => Ok(Some(status)),
+            Err(ClientError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A presigned URL for one part, signed with its digest when given.
+    pub async fn sign_part(
+        &self,
+        upload_id: &str,
+        part_number: u32,
+        sha256: Option<&str>,
+    ) -> Result<SignedPart, ClientError> {
+        let part = match sha256 {
+            Some(sha256) => json!({"part_number": part_number, "sha256": sha256}),
+            None => json!({"part_number": part_number}),
+        };
+        let mut signed: SignedParts = Self::json(
+            self.request(Method::POST, &["ops", "uploads", upload_id, "parts"])
+                .json(&json!({ "parts": [part] })),
+        )
+        .await?;
+        signed
+            .parts
+            .pop()
+            .filter(|p| p.part_number == part_number)
+            .ok_or_else(|| ClientError::Server(format!("no URL for part {part_number}")))
+    }
+
+    pub async fn put_part(&self, part: &SignedPart, body: bytes::Bytes) -> Result<(), ClientError> {
+        let size = body.len() as u64;
+        self.put_signed(
+            &part.url,
+            &part.method,
+            &part.headers,
+            size,
+            Body::from(body),
+        )
+        .await
+    }
+
+    async fn put_signed(
+        &self,
+        url: &str,
+        method: &str,
+        headers: &serde_json::Map<String, Value>,
+        size: u64,
+        body: Body,
+    ) -> Result<(), ClientError> {
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|_| ClientError::Server(format!("unknown method {method}")))?;
         let mut builder = self
             .http
-            .request(method, &upload.upload_url)
+            .request(method, url)
             .header(reqwest::header::CONTENT_LENGTH, size)
             .body(body);
-        for (name, value) in &upload.headers {
+        for (name, value) in headers {
             if name.eq_ignore_ascii_case("content-length") {
                 continue;
             }

@@ -47,10 +47,11 @@ pub struct LogoutArgs {
     pub all: bool,
 }
 
-/// Upload files (OPS): small ones through the API, larger ones straight to storage.
+/// Upload files (OPS): small ones through the API, larger ones straight to storage, the
+/// largest in parts (in parallel, resumable).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ezshare upload report.pdf\n  ezshare upload *.pdf --overwrite"
+    after_help = "Examples:\n  ezshare upload report.pdf\n  ezshare upload *.pdf --overwrite\n  ezshare upload archive.zip --parallel 8\n\nAn upload in parts that was interrupted resumes: run the same command again and only\nthe parts the server does not hold are sent."
 )]
 pub struct UploadArgs {
     #[arg(required = true)]
@@ -58,6 +59,9 @@ pub struct UploadArgs {
     /// Replace a file of the same name.
     #[arg(long)]
     pub overwrite: bool,
+    /// Parts sent at once, for a file large enough to go in parts.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
 }
 
 /// List files: an OPS login's own files, or (CLIENT) what an OPS user shares with you, or

@@ -71,6 +71,13 @@ pub fn load(path: &Path) -> Result<Option<Credentials>, ClientError> {
 /// Writes the login readable by its owner only (0600), created so from the first byte and
 /// moved into place whole.
 pub fn save(path: &Path, credentials: &Credentials) -> Result<(), ClientError> {
+    let json = serde_json::to_vec_pretty(credentials).expect("serializable");
+    write_private(path, &json)
+}
+
+/// Writes `bytes` to `path` readable by its owner only (0600) from the first byte, through a
+/// temporary file renamed into place, so a reader never sees half of it.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
     let dir = path.parent().expect("a file in a folder");
     std::fs::create_dir_all(dir).map_err(ClientError::io(format!("create {}", dir.display())))?;
     let temporary = path.with_extension("tmp");
@@ -81,7 +88,7 @@ pub fn save(path: &Path, credentials: &Credentials) -> Result<(), ClientError> {
     let write = |options: &std::fs::OpenOptions| -> std::io::Result<()> {
         use std::io::Write;
         let mut file = options.open(&temporary)?;
-        file.write_all(&serde_json::to_vec_pretty(credentials).expect("serializable"))?;
+        file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temporary, path)
     };

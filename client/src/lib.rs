@@ -9,7 +9,9 @@ pub mod credentials;
 mod download;
 mod error;
 mod files;
+mod multipart;
 mod progress;
+mod resume;
 mod session;
 mod upload;
 

@@ -1,7 +1,9 @@
-//! `ezshare upload`: a file up to [`SMALL_UPLOAD_BYTES`] goes through the API in one request
-//! (the server digests what it receives); a larger one (or one the server finds too large)
-//! is hashed, announced with its SHA-256 and streamed straight to storage (`POST
-//! /ops/uploads`, the presigned PUT, which storage refuses for other bytes, then complete).
+//! `ezshare upload`: the server's `GET /ops/limits` picks the path. A file up to
+//! `max_upload_bytes` goes through the API in one request (the server digests what it
+//! receives); a larger one (or one the server finds too large) is hashed, announced with its
+//! SHA-256 and streamed straight to storage (`POST /ops/uploads`, the presigned PUT, which
+//! storage refuses for other bytes, then complete); above `multipart_threshold_bytes` it goes
+//! in parts, in parallel and resumable ([`multipart`]).
 
 use std::path::Path;
 
@@ -10,8 +12,11 @@ use reqwest::Body;
 use serde_json::Value;
 use tokio_util::io::ReaderStream;
 
-use crate::api::Api;
+use indicatif::HumanBytes;
+
+use crate::api::{Api, Limits};
 use crate::args::UploadArgs;
+use crate::multipart::{self, FileToSend};
 use crate::progress::Progress;
 use crate::{ClientError, logged_in};
 
@@ -21,8 +26,9 @@ pub const SMALL_UPLOAD_BYTES: u64 = 4 * 1024 * 1024;
 
 pub async fn upload(args: UploadArgs) -> Result<(), ClientError> {
     let (api, _) = logged_in()?;
+    let limits = api.limits().await?;
     for path in &args.files {
-        let stored = upload_one(&api, path, args.overwrite).await?;
+        let stored = upload_one(&api, limits, path, &args).await?;
         let name = stored
             .get("name")
             .and_then(Value::as_str)
@@ -32,7 +38,13 @@ pub async fn upload(args: UploadArgs) -> Result<(), ClientError> {
     Ok(())
 }
 
-async fn upload_one(api: &Api, path: &Path, overwrite: bool) -> Result<Value, ClientError> {
+async fn upload_one(
+    api: &Api,
+    limits: Option<Limits>,
+    path: &Path,
+    args: &UploadArgs,
+) -> Result<Value, ClientError> {
+    let overwrite = args.overwrite;
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -48,7 +60,32 @@ async fn upload_one(api: &Api, path: &Path, overwrite: bool) -> Result<Value, Cl
     }
     let size = metadata.len();
     let content_type = content_type(name);
-    if size <= SMALL_UPLOAD_BYTES {
+    // A server older than GET /ops/limits: today's defaults, and no multipart.
+    let (small, threshold) = match limits {
+        Some(l) => {
+            if size > l.max_direct_upload_bytes {
+                return Err(ClientError::Usage(format!(
+                    "{}: {} is over the server's limit of {}",
+                    path.display(),
+                    HumanBytes(size),
+                    HumanBytes(l.max_direct_upload_bytes)
+                )));
+            }
+            (l.max_upload_bytes, l.multipart_threshold_bytes)
+        }
+        None => (SMALL_UPLOAD_BYTES, u64::MAX),
+    };
+    if size > threshold {
+        let file = FileToSend {
+            path,
+            name,
+            size,
+            content_type,
+            metadata: &metadata,
+        };
+        return multipart::upload(api, file, overwrite, usize::from(args.parallel)).await;
+    }
+    if size <= small {
         let bytes = tokio::fs::read(path)
             .await
             .map_err(ClientError::io(format!("read {}", path.display())))?;
@@ -104,7 +141,7 @@ async fn direct(
 }
 
 /// The SHA-256 of a file (hex), read once before it is sent.
-async fn hash_file(path: &Path, name: &str, size: u64) -> Result<String, ClientError> {
+pub(crate) async fn hash_file(path: &Path, name: &str, size: u64) -> Result<String, ClientError> {
     use sha2::Digest;
     use tokio::io::AsyncReadExt;
     let mut file = tokio::fs::File::open(path)

@@ -10,18 +10,28 @@ use std::process::{Command, Output, Stdio};
 use crate::support::{Server, client, form, invite_with_cli};
 
 /// One person's terminal: the binary with its own config dir.
-struct Person {
-    config: tempfile::TempDir,
+pub(crate) struct Person {
+    pub(crate) config: tempfile::TempDir,
 }
 
 impl Person {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             config: tempfile::tempdir().unwrap(),
         }
     }
 
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+    /// The command, set up as this person's, not started.
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+        cmd.args(args)
+            .env("XDG_CONFIG_HOME", self.config.path())
+            .env_remove("EZSHARE_SERVER")
+            .env_remove("EZSHARE_TOKEN");
+        cmd
+    }
+
+    pub(crate) fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
         cmd.args(args)
             .env("XDG_CONFIG_HOME", self.config.path())
@@ -40,7 +50,7 @@ impl Person {
     }
 
     /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+    pub(crate) fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
         let out = self.run(args, stdin);
         assert!(
             out.status.success(),
@@ -52,7 +62,7 @@ impl Person {
     }
 
     /// Runs and expects exit `code`; returns stderr.
-    fn fails(&self, args: &[&str], stdin: Option<&str>, code: i32) -> String {
+    pub(crate) fn fails(&self, args: &[&str], stdin: Option<&str>, code: i32) -> String {
         let out = self.run(args, stdin);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(code), "ezshare {args:?}: {stderr}");
@@ -60,7 +70,11 @@ impl Person {
     }
 
     /// `ezshare login --server URL --<user_type> USERNAME --password-stdin`.
-    fn login_args<'a>(server: &'a Server, user_type: &'a str, username: &'a str) -> Vec<&'a str> {
+    pub(crate) fn login_args<'a>(
+        server: &'a Server,
+        user_type: &'a str,
+        username: &'a str,
+    ) -> Vec<&'a str> {
         vec![
             "login",
             "--server",
@@ -71,12 +85,17 @@ impl Person {
         ]
     }
 
-    fn credentials(&self) -> PathBuf {
+    pub(crate) fn credentials(&self) -> PathBuf {
         self.config.path().join("ezshare/credentials")
     }
 }
 
-async fn sign_up(server: &Server, user_type: &str, username: &str, invite: Option<&str>) {
+pub(crate) async fn sign_up(
+    server: &Server,
+    user_type: &str,
+    username: &str,
+    invite: Option<&str>,
+) {
     let mut fields = vec![("username", username), ("password", "correct-horse-9")];
     fields.extend(invite.map(|code| ("invite_code", code)));
     let response = client()
@@ -88,7 +107,7 @@ async fn sign_up(server: &Server, user_type: &str, username: &str, invite: Optio
     assert_eq!(response.status(), 201, "{user_type} signup of {username}");
 }
 
-fn pdf(path: &Path, size: usize) -> Vec<u8> {
+pub(crate) fn pdf(path: &Path, size: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n% ezshare client test\n".to_vec();
     bytes.extend((0..size - bytes.len() - 6).map(|i| b'a' + (i % 26) as u8));
     bytes.extend(b"\n%%EOF");

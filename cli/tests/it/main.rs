@@ -4,6 +4,7 @@
 mod support;
 
 mod client;
+mod client_resume;
 mod direct_upload;
 mod e2e_embedded;
 mod e2e_throttle;
