@@ -8,7 +8,6 @@ import { confirmAction, describe, errorBox, field, h, modal, size, table, time }
 import { Cancelled, limits, route, upload } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
-const view = $("view");
 let rendering = 0;
 
 function notice(text) {
@@ -59,15 +58,18 @@ async function render({ focus = true } = {}) {
   const ticket = ++rendering;
   const s = session();
   const [, page, arg] = location.hash.split("/").map((p) => decodeURIComponent(p));
-  view.replaceChildren();
+  // Each rendering builds into its own container: one a later rendering replaced is
+  // detached, so whatever it still appends after its awaits is never seen.
+  const root = document.createElement("div");
+  $("view").replaceChildren(root);
   let build;
   if (!s) build = loginPage;
   else if (s.userType === "ops") build = page === "activity" ? activityPage : filesPage;
-  else build = page === "shared" && arg ? () => ownerPage(arg) : sharedPage;
+  else build = page === "shared" && arg ? (view) => ownerPage(view, arg) : sharedPage;
   const wanted = s ? (s.userType === "ops" ? (page === "activity" ? "#/activity" : "#/files") : arg ? null : "#/shared") : null;
   if (wanted && location.hash !== wanted) history.replaceState(null, "", wanted);
   chrome(s);
-  await build(() => ticket !== rendering);
+  await build(root, () => ticket !== rendering);
   if (focus) $("title").focus({ preventScroll: true });
 }
 
@@ -92,7 +94,7 @@ async function logout(everywhere) {
 // Log in / sign up
 // ---------------------------------------------------------------------------------------
 
-async function loginPage() {
+async function loginPage(view) {
   title("Log in");
   const cfg = await config();
   const errors = errorBox();
@@ -161,7 +163,7 @@ async function loginPage() {
 
 const VISIBILITY = { private: "Private", all_clients: "All clients" };
 
-async function filesPage(stale) {
+async function filesPage(view, stale) {
   title("My files");
   const sizes = await limits().catch(() => null);
   const errors = errorBox();
@@ -354,7 +356,7 @@ const ACTIONS = {
   download_link_issued: "Download link issued",
 };
 
-async function activityPage(stale) {
+async function activityPage(view, stale) {
   title("Activity");
   const errors = errorBox();
   const select = h("select", { id: "action-filter" },
@@ -434,7 +436,7 @@ async function download(owner, name, button, errors, refresh) {
   }
 }
 
-async function sharedPage(stale) {
+async function sharedPage(view, stale) {
   title("Shared with me");
   const errors = errorBox();
   const list = h("div", { "aria-busy": "true" }, h("p", {}, "Loading…"));
@@ -462,7 +464,7 @@ async function sharedPage(stale) {
   await refresh();
 }
 
-async function ownerPage(ops) {
+async function ownerPage(view, ops) {
   title(`Files from ${ops}`);
   const errors = errorBox();
   const list = h("div", {}, h("p", {}, "Loading…"));
