@@ -84,8 +84,8 @@ fn the_spec_has_exactly_the_routes_of_the_code() {
     );
     assert_eq!(
         code.len(),
-        26,
-        "the table has the 26 routes the spec was written for"
+        30,
+        "the table has the 30 routes the spec was written for"
     );
 }
 
