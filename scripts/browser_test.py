@@ -183,7 +183,8 @@ class Story:
         ops.remove_listener("request", track)
         calls = [r.split("?")[0].replace(self.base, "") for r in requests]
         assert "POST /ops/upload" in calls, calls
-        assert sum(c.startswith("POST /ops/uploads/") and c.endswith("/parts") for c in calls) == 1, calls
+        # Each part's URL is signed with its digest: one call per part.
+        assert sum(c.startswith("POST /ops/uploads/") and c.endswith("/parts") for c in calls) == 5, calls
         assert sum(c.startswith("PUT ") for c in calls) == 1 + 5, calls  # one single PUT, five parts
         assert sum(c.endswith("/complete") for c in calls) == 2, calls
         self.step("uploaded three PDFs through the picker: through the API, by one direct PUT, in five parts")
@@ -271,11 +272,16 @@ class Story:
         self.step(f"Download on a stale page shows the API's message: {message.inner_text()!r}")
         self.shot(stale, "06-stale-download")
 
-        with client.expect_download() as download_info:
+        with client.expect_download() as download_info, client.expect_response(
+            lambda r: r.url.endswith("/client/files/alice/large%20scan.pdf")
+        ) as link_info:
             everyone.get_by_role("button", name="Download", exact=True).click()
         download_info.value.save_as(saved)
         assert saved.read_bytes() == large.read_bytes(), "the multipart upload's bytes differ"
-        self.step("the file uploaded in five parts downloads byte-identical too")
+        # The page computed the digest it announced (storage checked the bytes against it).
+        announced = link_info.value.json().get("sha256")
+        assert announced == hashlib.sha256(large.read_bytes()).hexdigest(), announced
+        self.step(f"the file uploaded in five parts downloads byte-identical too (sha256 {announced[:16]}… as the page announced it)")
 
         # --- OPS: Activity -------------------------------------------------------------------
         self.log_in(ops, "OPS", OPS, OPS_PASSWORD)

@@ -198,7 +198,8 @@ async function filesPage(view, stale) {
   async function send(f, overwrite) {
     const bar = h("progress", { max: "100", value: "0", "aria-label": `Uploading ${f.name}` });
     const how = sizes ? `, ${route(f.size, sizes)}` : "";
-    const status = h("span", { class: "hint" }, `0 of ${size(f.size)}${how}`);
+    let doing = "sent";
+    const status = h("span", { class: "hint" }, `waiting${how}`);
     const cancel = new AbortController();
     const stop = h("button", { type: "button", class: "quiet small", onclick: () => cancel.abort() }, "Cancel");
     const item = h("li", {}, h("strong", {}, f.name), " ", status, bar, stop);
@@ -207,9 +208,10 @@ async function filesPage(view, stale) {
       const stored = await upload(f, {
         overwrite,
         signal: cancel.signal,
+        phase: (p) => (doing = p === "hashing" ? "checked (SHA-256)" : "sent"),
         progress: (done) => {
           bar.value = f.size ? Math.round((done / f.size) * 100) : 100;
-          status.textContent = `${size(done)} of ${size(f.size)}${how}`;
+          status.textContent = `${size(done)} of ${size(f.size)} ${doing}${how}`;
         },
       });
       stop.remove();

@@ -1,9 +1,11 @@
 // Uploads with progress, by the path GET /ops/limits gives for the file's size:
 // - up to max_upload_bytes, through the API: POST /ops/upload (multipart field request_file);
-// - above it (or when that answers 413), a direct upload: POST /ops/uploads announces it and
-//   answers either one presigned PUT (up to multipart_threshold_bytes) or a multipart plan
-//   (part_size, part_count), whose parts' URLs POST /ops/uploads/{id}/parts signs in batches
-//   and which go up PARALLEL at a time; then POST /ops/uploads/{id}/complete stores the file.
+// - above it (or when that answers 413), a direct upload. The file's SHA-256 is computed
+//   first (sha256.js), and POST /ops/uploads announces it with the file: storage then refuses
+//   other bytes. The answer is either one presigned PUT (up to multipart_threshold_bytes) or a
+//   multipart plan (part_size, part_count): each part's digest is computed, its URL signed
+//   with it (POST /ops/uploads/{id}/parts) and the part sent, PARALLEL parts at a time. Then
+//   POST /ops/uploads/{id}/complete stores the file.
 // fetch() reports no upload progress, hence XMLHttpRequest.
 
 import { api, authHeaders, endedSession, errorFrom, networkError, seg } from "./api.js";
@@ -11,9 +13,8 @@ import { size } from "./ui.js";
 
 // Headers a page may not set itself (the browser does).
 const FORBIDDEN = new Set(["content-length", "host", "connection", "expect"]);
-/** Parts in flight at once, and part URLs asked for per call (the API signs up to 100). */
+/** Parts in flight at once. */
 const PARALLEL = 4;
-const BATCH = 20;
 
 export class Cancelled extends Error {
   constructor() {
@@ -75,44 +76,48 @@ async function throughApi(file, overwrite, progress, signal) {
 }
 
 /** The parts of a multipart upload, PARALLEL at a time; `progress(total sent)`. */
-async function parts(file, upload, progress, signal) {
+async function parts(file, upload, progress, signal, digest) {
   const sent = new Array(upload.part_count + 1).fill(0);
   const report = () => progress(sent.reduce((a, b) => a + b, 0));
-  for (let first = 1; first <= upload.part_count; first += BATCH) {
-    const numbers = [];
-    for (let n = first; n < first + BATCH && n <= upload.part_count; n++) numbers.push(n);
-    const { parts: links } = await api("POST", `/ops/uploads/${seg(upload.upload_id)}/parts`, {
-      json: { part_numbers: numbers },
-    });
-    const queue = [...links];
-    const worker = async () => {
-      for (let link = queue.shift(); link; link = queue.shift()) {
-        const n = link.part_number;
-        const start = (n - 1) * upload.part_size;
-        const body = file.slice(start, Math.min(start + upload.part_size, file.size));
-        await put(link, body, (loaded) => {
-          sent[n] = loaded;
-          report();
-        }, signal);
-        sent[n] = body.size;
+  let next = 1;
+  const worker = async () => {
+    for (let n = next++; n <= upload.part_count; n = next++) {
+      const start = (n - 1) * upload.part_size;
+      const body = file.slice(start, Math.min(start + upload.part_size, file.size));
+      // With the file's digest announced, storage checks every part's too.
+      const wanted = upload.part_checksums
+        ? { parts: [{ part_number: n, sha256: await digest(body, () => {}, signal) }] }
+        : { part_numbers: [n] };
+      const { parts: [link] } = await api("POST", `/ops/uploads/${seg(upload.upload_id)}/parts`, { json: wanted });
+      await put(link, body, (loaded) => {
+        sent[n] = loaded;
         report();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
-  }
+      }, signal);
+      sent[n] = body.size;
+      report();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, upload.part_count) }, worker));
 }
 
-async function direct(file, overwrite, progress, signal) {
+async function direct(file, overwrite, progress, signal, phase) {
+  const { digest } = await import("./sha256.js");
+  phase("hashing");
+  const sha256 = await digest(file, progress, signal).catch((error) => {
+    throw error.name === "AbortError" ? new Cancelled() : error;
+  });
+  phase("sending");
+  progress(0);
   const upload = await api("POST", "/ops/uploads", {
-    json: { name: file.name, size: file.size, content_type: file.type || null },
+    json: { name: file.name, size: file.size, content_type: file.type || null, sha256 },
   });
   try {
-    if (upload.multipart) await parts(file, upload, progress, signal);
+    if (upload.multipart) await parts(file, upload, progress, signal, digest);
     else await put(upload, file, progress, signal);
   } catch (error) {
     // Free the parts already stored (a single PUT's bytes expire by themselves).
     if (upload.multipart) api("DELETE", `/ops/uploads/${seg(upload.upload_id)}`).catch(() => {});
-    throw error;
+    throw error.name === "AbortError" ? new Cancelled() : error;
   }
   progress(file.size);
   return api("POST", `/ops/uploads/${seg(upload.upload_id)}/complete${overwrite ? "?overwrite=true" : ""}`);
@@ -135,22 +140,22 @@ export function route(size, l) {
 }
 
 /**
- * Uploads one file; resolves with the stored file's JSON. `progress(bytes sent)`; `signal`
- * (an AbortSignal) cancels it.
+ * Uploads one file; resolves with the stored file's JSON. `progress(bytes)`: hashed while
+ * `phase("hashing")`, then sent (`phase("sending")`); `signal` (an AbortSignal) cancels it.
  */
-export async function upload(file, { overwrite = false, progress = () => {}, signal } = {}) {
+export async function upload(file, { overwrite = false, progress = () => {}, phase = () => {}, signal } = {}) {
   const l = await limits();
   if (file.size > l.max_direct_upload_bytes) {
     const error = new Error(`The server accepts files up to ${size(l.max_direct_upload_bytes)}.`);
     error.code = "payload_too_large";
     throw error;
   }
-  if (file.size > l.max_upload_bytes) return direct(file, overwrite, progress, signal);
+  if (file.size > l.max_upload_bytes) return direct(file, overwrite, progress, signal, phase);
   try {
     return await throughApi(file, overwrite, progress, signal);
   } catch (error) {
     // A proxy in front of the API may allow less than the server.
-    if (error.status === 413) return direct(file, overwrite, progress, signal);
+    if (error.status === 413) return direct(file, overwrite, progress, signal, phase);
     throw error;
   }
 }

@@ -72,6 +72,8 @@ const ASSETS: &[Asset] = &[
     asset!("api.js", "text/javascript; charset=utf-8"),
     asset!("ui.js", "text/javascript; charset=utf-8"),
     asset!("upload.js", "text/javascript; charset=utf-8"),
+    // Imported when a direct upload starts, not with the page.
+    asset!("sha256.js", "text/javascript; charset=utf-8"),
     asset!("icon.svg", "image/svg+xml"),
 ];
 

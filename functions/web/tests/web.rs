@@ -92,6 +92,7 @@ async fn every_asset_has_its_content_type() {
         ("api.js", "text/javascript; charset=utf-8"),
         ("ui.js", "text/javascript; charset=utf-8"),
         ("upload.js", "text/javascript; charset=utf-8"),
+        ("sha256.js", "text/javascript; charset=utf-8"),
         ("app.css", "text/css; charset=utf-8"),
         ("icon.svg", "image/svg+xml"),
     ] {
@@ -116,6 +117,14 @@ async fn the_modules_import_only_modules_that_are_served() {
                 .map(|(name, _)| name)
                 .unwrap_or_else(|| panic!("{asset}: import without a relative path: {line}"));
             assert!(served.contains(&target), "{asset} imports {target}");
+        }
+        // Dynamic imports: import("./name.js").
+        for (_, rest) in js
+            .match_indices("import(\"./")
+            .map(|(at, _)| js.split_at(at + 10))
+        {
+            let target = rest.split_once('"').map(|(name, _)| name).unwrap();
+            assert!(served.contains(&target), "{asset} imports {target} later");
         }
     }
 }
@@ -200,10 +209,11 @@ async fn the_config_tells_the_page_the_servers_settings() {
 
 #[tokio::test]
 async fn the_first_page_is_small() {
-    // What a first visit transfers (uncompressed): the page, its stylesheet and every module
-    // (all are imported at start), the icon and the settings.
+    // What a first visit transfers (uncompressed): the page, its stylesheet and the modules
+    // imported at start (all but sha256.js, imported when a direct upload starts), the icon
+    // and the settings.
     let mut total = fetch("/").await.body.len();
-    for asset in ezshare_web::asset_names() {
+    for asset in ezshare_web::asset_names().filter(|a| *a != "sha256.js") {
         total += fetch(&format!("/app/{asset}")).await.body.len();
     }
     assert!(total <= 50 * 1024, "{total} bytes");
