@@ -121,8 +121,7 @@ fn the_upload_fixture_carries_a_binary_file_base64_encoded() {
         "ends with CR LF, inside the part"
     );
     // The direct-upload announcement declares the same file's size.
-    let announced =
-        serde_json::from_slice::<Value>(&Event::load("uploads").body_bytes()).unwrap();
+    let announced = serde_json::from_slice::<Value>(&Event::load("uploads").body_bytes()).unwrap();
     assert_eq!(announced["size"], bytes.len());
     // The fixtures that need a session say so instead of carrying a stale token (a browser
     // asks for the web client's page with none).

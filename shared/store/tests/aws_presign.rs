@@ -230,3 +230,53 @@ async fn a_direct_upload_url_signs_the_announced_sha256() {
         Some(&ezshare_store::checksum_base64(&digest))
     );
 }
+
+/// A part's URL: an UploadPart of that part number of that upload, with its exact length and
+/// (when given) its checksum signed in, so S3 refuses other bytes; the file's m- key only.
+#[tokio::test]
+async fn a_part_url_signs_its_number_length_and_sha256() {
+    let (stores, _) = on_moto().await;
+    let intent = ezshare_store::MultipartIntent {
+        upload: ezshare_store::UploadIntent {
+            id: ezshare_domain::UploadId::generate(),
+            owner: owner(),
+            name: FileName::parse("parts.pdf").unwrap(),
+            size: 25,
+            content_type: ContentType::parse("application/pdf").unwrap(),
+            sha256: Some(ezshare_domain::Sha256Digest::of(b"whole")),
+        },
+        part_size: 10,
+    };
+    let upload = stores.staging.start_multipart(&intent).await.unwrap();
+    let digest = ezshare_domain::Sha256Digest::of(b"last part");
+    let last = ezshare_domain::PartNumber::new(3).unwrap();
+    let link = stores
+        .staging
+        .presign_part(&upload, last, Some(&digest), TTL)
+        .await
+        .unwrap();
+    let url = Url::parse(&link.url).unwrap();
+    let q = query(&url);
+    assert_eq!(q["partNumber"], "3");
+    assert_eq!(q["uploadId"], upload.handle);
+    let id = intent.upload.id.as_str();
+    assert!(url.path().ends_with(&format!("/files/opsy/m-{id}")), "{url}");
+    let signed = q["X-Amz-SignedHeaders"].clone();
+    for header in ["content-length", "x-amz-checksum-sha256"] {
+        assert!(
+            signed.split(';').any(|h| h == header),
+            "{header} in signed headers: {signed}"
+        );
+    }
+    let sent: HashMap<String, String> = link
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+        .collect();
+    assert_eq!(sent.get("content-length").map(String::as_str), Some("5"));
+    assert_eq!(
+        sent.get("x-amz-checksum-sha256"),
+        Some(&ezshare_store::checksum_base64(&digest))
+    );
+    assert!(!sent.contains_key("x-amzn-trace-id"));
+}
