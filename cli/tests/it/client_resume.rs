@@ -136,10 +136,10 @@ async fn wait_for_parts(
             "the upload ended before it could be interrupted"
         );
         assert!(Instant::now() < deadline, "no parts arrived");
-        if let Some(id) = upload_id(&person.config.path().join("ezshare/uploads")) {
-            if parts(server, token, &id).await >= at_least {
-                return id;
-            }
+        if let Some(id) = upload_id(&person.config.path().join("ezshare/uploads"))
+            && parts(server, token, &id).await >= at_least
+        {
+            return id;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

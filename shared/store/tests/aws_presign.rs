@@ -260,7 +260,10 @@ async fn a_part_url_signs_its_number_length_and_sha256() {
     assert_eq!(q["partNumber"], "3");
     assert_eq!(q["uploadId"], upload.handle);
     let id = intent.upload.id.as_str();
-    assert!(url.path().ends_with(&format!("/files/opsy/m-{id}")), "{url}");
+    assert!(
+        url.path().ends_with(&format!("/files/opsy/m-{id}")),
+        "{url}"
+    );
     let signed = q["X-Amz-SignedHeaders"].clone();
     for header in ["content-length", "x-amz-checksum-sha256"] {
         assert!(

@@ -112,3 +112,75 @@ async fn an_old_data_dir_migrates_itself_at_start() {
     drop(backend);
     ezshare_store::embedded::migrate(dir.path()).await.unwrap();
 }
+
+/// The local server's stand-in for S3's abort-incomplete-multipart rule: an upload started
+/// before the cutoff goes with its bytes; a younger one stays.
+#[tokio::test]
+async fn the_sweep_aborts_multipart_uploads_past_their_time() {
+    use ezshare_store::{MultipartIntent, UploadIntent, UploadStaging};
+    let dir = tempfile::tempdir().unwrap();
+    let backend = EmbeddedBackend::open(
+        dir.path(),
+        "http://127.0.0.1:9",
+        UrlSigner::derive_from(b"k"),
+    )
+    .await
+    .unwrap();
+    let staging = backend.staging.clone();
+    let uploader = LocalUploader(staging.clone());
+    let plan = MultipartIntent {
+        upload: UploadIntent {
+            id: ezshare_domain::UploadId::generate(),
+            owner: ezshare_domain::Username::parse("opsy").unwrap(),
+            name: ezshare_domain::FileName::parse("old.pdf").unwrap(),
+            size: 20,
+            content_type: ezshare_domain::ContentType::parse("application/pdf").unwrap(),
+            sha256: None,
+        },
+        part_size: 10,
+    };
+    let upload = staging.start_multipart(&plan).await.unwrap();
+    let part = staging
+        .presign_part(
+            &upload,
+            ezshare_domain::PartNumber::new(1).unwrap(),
+            None,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert!(
+        uploader
+            .upload(&part, Bytes::from_static(b"%PDF-1.7 a"))
+            .await
+    );
+    let bytes = dir.path().join("staging").join(plan.upload.id.as_str());
+    assert!(
+        bytes.exists(),
+        "the part is in its place in the upload's file"
+    );
+    let (i, now) = (&plan.upload, time::OffsetDateTime::now_utc());
+    assert_eq!(
+        staging
+            .sweep_multipart(now - time::Duration::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        staging
+            .find_multipart(&i.owner, &i.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        staging
+            .sweep_multipart(now + time::Duration::seconds(2))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(staging.find_multipart(&i.owner, &i.id).await.unwrap(), None);
+    assert!(!bytes.exists(), "its bytes go too");
+}

@@ -75,6 +75,50 @@ where
     }
 }
 
+/// Streams `body` into `path` at `offset` (creating the file, keeping what else it holds),
+/// at most `limit` bytes, synced to disk: one part of a multipart upload, in its place. A
+/// failure leaves that range undefined; the caller records a part only once it is written.
+pub(crate) async fn write_range<S, E>(
+    path: &Path,
+    offset: u64,
+    mut body: S,
+    limit: u64,
+) -> Result<Written, WriteError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use sha2::Digest;
+    use tokio::io::AsyncSeekExt;
+    let io = |e: std::io::Error| WriteError::Store(StoreError::internal(e));
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .await
+        .map_err(io)?;
+    file.seek(std::io::SeekFrom::Start(offset))
+        .await
+        .map_err(io)?;
+    let mut total = 0u64;
+    let mut digest = sha2::Sha256::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(WriteError::TooLong);
+        }
+        digest.update(&chunk);
+        file.write_all(&chunk).await.map_err(io)?;
+    }
+    file.sync_data().await.map_err(io)?;
+    Ok(Written {
+        size: total,
+        sha256: ezshare_domain::Sha256Digest::from_bytes(digest.finalize().into()),
+    })
+}
+
 /// The folder of stored files' bytes.
 pub(crate) struct Blobs {
     dir: PathBuf,

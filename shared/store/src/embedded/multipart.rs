@@ -1,20 +1,21 @@
 //! Multipart direct uploads on the embedded backend: the intent and the received parts are
-//! rows; each part's bytes are a file `staging/{id}.p{n}` received through a signed part
-//! link; assembling joins them into `staging/{id}`, where a single-PUT upload's bytes would
-//! be, so the rest (checks, promotion) is the same as for those.
+//! rows; each part's bytes are written, through a signed part link, straight into their
+//! place in `staging/{id}` (parts have fixed sizes, so part n starts at (n - 1) × part
+//! size), where a single-PUT upload's bytes would be. Assembling them copies nothing: once
+//! every part is recorded the file is whole, and the rest (checks, promotion) is the same as
+//! for a single PUT, in the same time whatever the size.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ezshare_domain::{
-    ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username, random_bytes,
-};
+use ezshare_domain::{ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username};
 use futures_util::Stream;
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
-use tokio::io::AsyncWriteExt;
 
-use super::blobs::{WriteError, write_whole};
+use super::blobs::{WriteError, write_range};
 use super::db::{from_unix, insert_unique, parse_stored, to_unix};
 use super::signing::{LinkError, LinkPurpose};
 use super::staging::{EmbeddedStaging, ReceiveError, UploadDelivery};
@@ -48,11 +49,83 @@ fn etag_of(digest: &Sha256Digest) -> String {
     format!("\"{}\"", &digest.to_hex()[..32])
 }
 
-impl EmbeddedStaging {
-    fn part_path(&self, id: &str, part: u32) -> std::path::PathBuf {
-        self.staging_dir.join(format!("{id}.p{part}"))
+/// What is being written into each multipart upload's file right now: parts in flight, or
+/// the join. A part and the join never overlap (a part written during or after assembly
+/// would change checked bytes), nor do two deliveries of one part. In memory: the process
+/// holds the data dir alone.
+#[derive(Default)]
+pub(super) struct MultipartActivity(Mutex<HashMap<String, Activity>>);
+
+#[derive(Default)]
+struct Activity {
+    parts: HashSet<u32>,
+    joining: bool,
+}
+
+/// Releases its claim on drop, however the request ends.
+pub(super) struct Claim<'a> {
+    activity: &'a MultipartActivity,
+    id: String,
+    part: Option<u32>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        let Ok(mut map) = self.activity.0.lock() else {
+            return;
+        };
+        if let Some(a) = map.get_mut(&self.id) {
+            match self.part {
+                Some(n) => {
+                    a.parts.remove(&n);
+                }
+                None => a.joining = false,
+            }
+            if a.parts.is_empty() && !a.joining {
+                map.remove(&self.id);
+            }
+        }
+    }
+}
+
+impl MultipartActivity {
+    fn claim_part(&self, id: &UploadId, part: PartNumber) -> Result<Claim<'_>, ReceiveError> {
+        let mut map = self
+            .0
+            .lock()
+            .map_err(|_| StoreError::Internal("multipart activity poisoned".into()))?;
+        let a = map.entry(id.to_string()).or_default();
+        if a.joining || !a.parts.insert(part.get()) {
+            return Err(ReceiveError::AlreadyReceived);
+        }
+        Ok(Claim {
+            activity: self,
+            id: id.to_string(),
+            part: Some(part.get()),
+        })
     }
 
+    fn claim_join(&self, id: &UploadId) -> Result<Claim<'_>, StoreError> {
+        let mut map = self
+            .0
+            .lock()
+            .map_err(|_| StoreError::Internal("multipart activity poisoned".into()))?;
+        let a = map.entry(id.to_string()).or_default();
+        if a.joining || !a.parts.is_empty() {
+            return Err(StoreError::Unavailable(format!(
+                "upload {id}: parts are still arriving, or it is being completed"
+            )));
+        }
+        a.joining = true;
+        Ok(Claim {
+            activity: self,
+            id: id.to_string(),
+            part: None,
+        })
+    }
+}
+
+impl EmbeddedStaging {
     pub(super) async fn start(
         &self,
         intent: &MultipartIntent,
@@ -188,10 +261,15 @@ impl EmbeddedStaging {
         self.signer.verify(&link, now)?;
         let (id, part, signed) = parse_subject(&link.subject).ok_or(LinkError::Invalid)?;
         let owner = Username::parse(&link.owner).map_err(|_| LinkError::Invalid)?;
+        let _writing = self.activity.claim_part(&id, part)?;
         let upload = self
             .find(&owner, &id)
             .await?
             .ok_or(ReceiveError::NotFound)?;
+        // Assembled already: its bytes are being checked or promoted, and stay as they are.
+        if self.staged(&owner, &id).await?.is_some() {
+            return Err(ReceiveError::NotFound);
+        }
         let expected = upload.intent.part_len(part).ok_or(ReceiveError::NotFound)?;
         if content_length != Some(expected) {
             return Err(ReceiveError::SizeMismatch { expected });
@@ -202,14 +280,13 @@ impl EmbeddedStaging {
                 return Err(ReceiveError::ChecksumMismatch);
             }
         }
-        // A path of its own per delivery, so a part re-sent while it is still arriving
-        // never mixes the two bodies; the last rename wins.
-        let unique = hex::encode(random_bytes::<8>());
-        let incoming = self.staging_dir.join(format!("{id}.p{part}.{unique}"));
-        let written = match write_whole(&incoming, body, expected).await {
+        // Into its place: an earlier delivery of this part, if any, is overwritten; a failed
+        // one leaves the range undefined, which nothing reads before the part is recorded.
+        let offset = u64::from(part.get() - 1) * upload.intent.part_size;
+        let path = self.staged_path(id.as_str());
+        let written = match write_range(&path, offset, body, expected).await {
             Ok(w) if w.size == expected => w,
             Ok(_) | Err(WriteError::TooLong) => {
-                let _ = tokio::fs::remove_file(&incoming).await;
                 return Err(ReceiveError::SizeMismatch { expected });
             }
             Err(WriteError::Body(e)) => {
@@ -218,13 +295,8 @@ impl EmbeddedStaging {
             Err(WriteError::Store(e)) => return Err(e.into()),
         };
         if signed.is_some_and(|s| s != written.sha256) {
-            let _ = tokio::fs::remove_file(&incoming).await;
             return Err(ReceiveError::ChecksumMismatch);
         }
-        let final_path = self.part_path(id.as_str(), part.get());
-        tokio::fs::rename(&incoming, &final_path)
-            .await
-            .map_err(StoreError::internal)?;
         let (id_s, n, size, hex) = (
             id.to_string(),
             part.get(),
@@ -247,7 +319,9 @@ impl EmbeddedStaging {
             })
             .await?;
         if recorded == 0 {
-            let _ = tokio::fs::remove_file(&final_path).await;
+            // Aborted (or swept) while this part was written: it cannot have been assembled
+            // (no join while a part is in flight), so the file is no upload's any more.
+            let _ = tokio::fs::remove_file(&path).await;
             return Err(ReceiveError::NotFound);
         }
         Ok(())
@@ -291,44 +365,30 @@ impl EmbeddedStaging {
         Ok(MultipartState::Receiving(parts))
     }
 
-    /// Joins the parts into `staging/{id}` and records it as a received staged upload, in
-    /// that order, so a staged row always has its bytes.
+    /// Records the parts, every one in its place in `staging/{id}`, as a received staged
+    /// upload: nothing is copied, so this takes the same time for any size.
     pub(super) async fn join(
         &self,
         upload: &MultipartUpload,
         parts: &[UploadedPart],
     ) -> Result<StagedUpload, StoreError> {
         let i = &upload.intent.upload;
-        let id = i.id.to_string();
-        let _joining = self
-            .claim(&id)
-            .map_err(|_| StoreError::Unavailable(format!("upload {id} is being completed")))?;
+        let _joining = self.activity.claim_join(&i.id)?;
         if let MultipartState::Assembled(staged) = self.state(upload).await? {
             return Ok(staged);
         }
-        let joined = self.staged_path(&id);
-        let mut tmp = joined.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = std::path::PathBuf::from(tmp);
-        let concat = async {
-            let mut out = tokio::fs::File::create(&tmp).await?;
-            for part in parts {
-                let mut from =
-                    tokio::fs::File::open(self.part_path(&id, part.number.get())).await?;
-                tokio::io::copy(&mut from, &mut out).await?;
-            }
-            out.flush().await?;
-            out.sync_all().await
-        };
-        if let Err(e) = concat.await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(StoreError::internal(e));
-        }
-        tokio::fs::rename(&tmp, &joined)
-            .await
-            .map_err(StoreError::internal)?;
-        let now = OffsetDateTime::now_utc();
+        let id = i.id.to_string();
         let size: u64 = parts.iter().map(|p| p.size).sum();
+        let on_disk = tokio::fs::metadata(self.staged_path(&id))
+            .await
+            .map_err(StoreError::internal)?
+            .len();
+        if on_disk != size {
+            return Err(StoreError::Internal(format!(
+                "upload {id}: {on_disk} bytes on disk, its parts make {size}"
+            )));
+        }
+        let now = OffsetDateTime::now_utc();
         let (row_id, owner, name, declared, content_type, sha256) = (
             id.clone(),
             i.owner.to_string(),
@@ -364,43 +424,37 @@ impl EmbeddedStaging {
                 tx.commit().map_err(StoreError::internal)
             })
             .await?;
-        for part in parts {
-            let _ = tokio::fs::remove_file(self.part_path(&id, part.number.get())).await;
-        }
         self.staged(&i.owner, &i.id)
             .await?
             .ok_or_else(|| StoreError::Internal(format!("assembled {id} is missing")))
     }
 
-    /// Forgets the multipart upload `id`: its row, its parts and their bytes (the staged
-    /// upload it was assembled into, if any, is the caller's to discard).
+    /// Forgets the multipart upload `id`: its row, its parts' rows and, unless it was
+    /// assembled (the staged upload is then the caller's to discard), their bytes.
     pub(super) async fn forget(&self, id: &UploadId) -> Result<(), StoreError> {
         let id_s = id.to_string();
-        let parts: Vec<u32> = self
+        let assembled = self
             .db
             .write(move |conn| {
                 let tx = conn.transaction().map_err(StoreError::internal)?;
-                let parts = {
-                    let mut stmt = tx
-                        .prepare(
-                            "DELETE FROM multipart_parts WHERE upload_id = ?1
-                                 RETURNING part_number",
-                        )
-                        .map_err(StoreError::internal)?;
-                    let rows = stmt
-                        .query_map(params![id_s], |r| r.get(0))
-                        .map_err(StoreError::internal)?;
-                    rows.collect::<Result<Vec<u32>, _>>()
-                        .map_err(StoreError::internal)?
-                };
-                tx.execute("DELETE FROM multipart WHERE id = ?1", params![id_s])
+                tx.execute(
+                    "DELETE FROM multipart_parts WHERE upload_id = ?1",
+                    params![id_s],
+                )
+                .map_err(StoreError::internal)?;
+                let forgotten = tx
+                    .execute("DELETE FROM multipart WHERE id = ?1", params![id_s])
+                    .map_err(StoreError::internal)?;
+                let assembled = tx
+                    .prepare("SELECT 1 FROM staged WHERE id = ?1")
+                    .and_then(|mut q| q.exists(params![id_s]))
                     .map_err(StoreError::internal)?;
                 tx.commit().map_err(StoreError::internal)?;
-                Ok(parts)
+                Ok(forgotten == 0 || assembled)
             })
             .await?;
-        for n in parts {
-            let _ = tokio::fs::remove_file(self.part_path(id.as_str(), n)).await;
+        if !assembled {
+            let _ = tokio::fs::remove_file(self.staged_path(id.as_str())).await;
         }
         Ok(())
     }
@@ -428,6 +482,27 @@ impl EmbeddedStaging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_part_and_the_join_never_overlap_nor_two_deliveries_of_a_part() {
+        let activity = MultipartActivity::default();
+        let id = UploadId::generate();
+        let (one, two) = (PartNumber::new(1).unwrap(), PartNumber::new(2).unwrap());
+        let first = activity.claim_part(&id, one).unwrap();
+        assert!(activity.claim_part(&id, one).is_err(), "part 1 is arriving");
+        let second = activity.claim_part(&id, two).unwrap();
+        assert!(activity.claim_join(&id).is_err(), "parts in flight");
+        drop((first, second));
+        let join = activity.claim_join(&id).unwrap();
+        assert!(activity.claim_part(&id, one).is_err(), "joining");
+        assert!(activity.claim_join(&id).is_err(), "one join");
+        drop(join);
+        assert!(activity.claim_part(&id, one).is_ok());
+        assert!(
+            activity.0.lock().unwrap().is_empty(),
+            "released claims leave nothing"
+        );
+    }
 
     #[test]
     fn part_subjects_round_trip() {

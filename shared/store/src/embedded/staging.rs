@@ -67,6 +67,8 @@ pub struct EmbeddedStaging {
     /// Uploads whose bytes are arriving right now: one PUT per upload at a time (the
     /// process holds the data dir alone, so memory is enough).
     receiving: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Multipart uploads' parts being written, and their joins.
+    pub(super) activity: super::multipart::MultipartActivity,
 }
 
 /// An upload id claimed in [`EmbeddedStaging::receiving`], released on drop.
@@ -106,6 +108,7 @@ impl EmbeddedStaging {
             public_url: public_url.to_owned(),
             signer,
             receiving: Default::default(),
+            activity: Default::default(),
         }
     }
 
