@@ -3,7 +3,7 @@
 //! the file then downloads byte-identical and digest-checked.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -35,7 +35,7 @@ async fn an_interrupted_upload_resumes_on_the_embedded_backend() {
 async fn an_interrupted_upload_resumes_on_dynamodb_and_s3() {
     let stack = crate::support::aws::AwsStack::start();
     stack.bootstrap_with_cli();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ezshare"));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ezshare"));
     cmd.args(["serve", "--backend", "aws", "--addr", "127.0.0.1:0"]);
     stack.configure(&mut cmd);
     cmd.envs(MULTIPART.iter().copied()).env("RUST_LOG", "warn");

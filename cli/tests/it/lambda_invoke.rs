@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crate::support::aws::AwsStack;
 use crate::support::events::{Event, functions};
 use crate::support::invoke::LambdaResponse;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Building every function binary, including any wait for the shared `target/` lock held by
 /// another cargo. Generous, but bounded.
@@ -566,6 +566,70 @@ fn every_fixture_through_the_lambda_binaries_on_moto() {
     watch
         .invoke("complete-upload", &complete)
         .assert_status(404);
+
+    // The same bytes as a multipart upload: the uploads function announces it, signs its
+    // part and reports its status; the part goes straight to S3 (at the file's own object);
+    // complete-upload assembles it there, with no copy.
+    let fields = json!({
+        "name": "parts.pdf", "size": sent.len(), "content_type": "application/pdf",
+        "multipart": true,
+    });
+    let route = |method: &str, route: &str, body: Option<&Value>| {
+        let event = Event::load("uploads")
+            .with_bearer(&ops_token)
+            .with_route(method, route, route);
+        match body {
+            Some(body) => event.with_body("application/json", body.to_string().as_bytes(), true),
+            None => event,
+        }
+    };
+    let r = watch.invoke("uploads", &route("POST", "/ops/uploads", Some(&fields)));
+    r.assert_status(201);
+    let announced = r.json();
+    assert_eq!(
+        (
+            announced["multipart"].clone(),
+            announced["part_count"].clone()
+        ),
+        (json!(true), json!(1))
+    );
+    let id = announced["upload_id"].as_str().unwrap();
+    let parts = route(
+        "POST",
+        "/ops/uploads/{upload_id}/parts",
+        Some(&json!({"part_numbers": [1]})),
+    )
+    .with_path_parameter("upload_id", id);
+    let r = watch.invoke("uploads", &parts);
+    r.assert_status(200);
+    let part = r.json()["parts"][0].clone();
+    let url = part["url"].as_str().unwrap();
+    assert!(url.contains(&format!("/files/opsuser/m-{id}?")), "{url}");
+    let headers: Vec<(String, String)> = part["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    let (status, head, _) = http("PUT", url, &headers, &sent);
+    assert_eq!(status, 200, "{head}");
+    let status =
+        route("GET", "/ops/uploads/{upload_id}", None).with_path_parameter("upload_id", id);
+    let r = watch.invoke("uploads", &status);
+    r.assert_status(200);
+    assert_eq!(r.json()["state"], "receiving");
+    assert_eq!(r.json()["parts"][0]["size"], sent.len());
+    let complete = Event::load("complete-upload")
+        .with_bearer(&ops_token)
+        .with_path_parameter("upload_id", id);
+    let r = watch.invoke("complete-upload", &complete);
+    r.assert_status(201);
+    assert_eq!(r.json()["name"], "parts.pdf");
+    let assembled = rt
+        .block_on(stack.file_bytes("opsuser", "parts.pdf"))
+        .expect("the assembled upload is in place");
+    assert_eq!(assembled, sent);
+    watch.invoke("uploads", &status).assert_status(404);
 
     // The reconcile job on its scheduled event: the story left no orphan (and nothing is
     // older than the grace period), so it reports nothing done.
