@@ -33,7 +33,9 @@ pub use attempts::{AttemptStore, Lockout, Window};
 pub use error::StoreError;
 pub use files::{FilePage, FileStore, FileSummary, PresignedDownload, StoredFile, WriteMode};
 pub use invites::{InviteRecord, InviteStore, StoredInvite};
-pub use multipart::{MultipartIntent, MultipartState, MultipartUpload, PartsProblem, UploadedPart};
+pub use multipart::{
+    MultipartIntent, MultipartStaging, MultipartState, MultipartUpload, PartsProblem, UploadedPart,
+};
 pub use sessions::{SessionRecord, SessionStore};
 pub use shares::{ShareRecord, ShareStore};
 pub use staging::{

@@ -1,12 +1,14 @@
 //! Multipart direct uploads: a large file's bytes arrive as numbered parts, each through its
 //! own presigned URL, in any order and in parallel; completing assembles them where they are.
-//! The methods are on [`UploadStaging`](crate::UploadStaging); the plan and its checks,
-//! which are the same on every backend, are here.
+//! The port is [`MultipartStaging`]; the plan and its checks, which are the same on every
+//! backend, are here too.
 
-use ezshare_domain::{PartNumber, Username};
+use std::time::Duration;
+
+use ezshare_domain::{PartNumber, Sha256Digest, UploadId, Username};
 use time::OffsetDateTime;
 
-use crate::{StagedUpload, UploadIntent};
+use crate::{PresignedUpload, StagedUpload, StoreError, UploadIntent};
 
 /// What was announced for a multipart upload: the file, and the size of each part (all
 /// parts but the last are exactly `part_size`; the last holds the rest).
@@ -97,7 +99,7 @@ pub struct UploadedPart {
     /// The part's entity tag as storage gave it (quoted, as S3 does).
     pub etag: String,
     /// The digest storage checked the part's bytes against, if its URL was signed with one.
-    pub sha256: Option<ezshare_domain::Sha256Digest>,
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// Where a multipart upload stands.
@@ -108,6 +110,52 @@ pub enum MultipartState {
     /// The parts were assembled (a complete began) but the file is not in place yet: its
     /// checks refused nothing yet, or a file of that name won (retry with overwrite).
     Assembled(StagedUpload),
+}
+
+/// Multipart uploads, beside [`UploadStaging`](crate::UploadStaging) (its supertrait): the
+/// same adapters, the same staging area.
+#[async_trait::async_trait]
+pub trait MultipartStaging: Send + Sync + 'static {
+    /// Records a multipart upload; its parts then go to [`MultipartStaging::presign_part`] URLs.
+    async fn start_multipart(
+        &self,
+        intent: &MultipartIntent,
+    ) -> Result<MultipartUpload, StoreError>;
+
+    /// The multipart upload `id` of `owner` until it is completed or aborted (another
+    /// owner's is `None`).
+    async fn find_multipart(
+        &self,
+        owner: &Username,
+        id: &UploadId,
+    ) -> Result<Option<MultipartUpload>, StoreError>;
+
+    /// A URL accepting part `part` (exactly its planned size) for `ttl`; with `sha256`, only
+    /// bytes of that digest (signed in, and listed in the headers). Sending a part again
+    /// replaces it.
+    async fn presign_part(
+        &self,
+        upload: &MultipartUpload,
+        part: PartNumber,
+        sha256: Option<&Sha256Digest>,
+        ttl: Duration,
+    ) -> Result<PresignedUpload, StoreError>;
+
+    /// The parts received so far, or the assembled upload.
+    async fn multipart_state(&self, upload: &MultipartUpload)
+    -> Result<MultipartState, StoreError>;
+
+    /// Joins `parts` (checked against the plan by the caller) into the upload's bytes,
+    /// without passing them through the caller; then it is [`MultipartState::Assembled`]
+    /// and read, promoted or discarded like any staged upload.
+    async fn assemble(
+        &self,
+        upload: &MultipartUpload,
+        parts: &[UploadedPart],
+    ) -> Result<StagedUpload, StoreError>;
+
+    /// Abandons a multipart upload and frees its parts; `find_multipart` is `None` after.
+    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]

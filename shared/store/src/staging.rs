@@ -2,12 +2,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{
-    ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username, Visibility,
-};
+use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, Username, Visibility};
 use time::OffsetDateTime;
 
-use crate::multipart::{MultipartIntent, MultipartState, MultipartUpload, UploadedPart};
+use crate::multipart::MultipartStaging;
 use crate::{StoreError, StoredFile, WriteMode};
 
 /// The header a direct upload's bytes carry their announced SHA-256 in (base64), S3's own:
@@ -68,12 +66,13 @@ pub struct StagedUpload {
 }
 
 /// Direct uploads: bytes go from the client straight to a staging area, never through the
-/// API; the API then checks them and moves them to their final place.
+/// API; the API then checks them and moves them to their final place. A large file's bytes
+/// may come in parts ([`MultipartStaging`]), assembled into a staged upload like the others.
 ///
 /// Staged objects nobody completes disappear on their own (a lifecycle rule on S3, a sweep
 /// locally).
 #[async_trait]
-pub trait UploadStaging: Send + Sync + 'static {
+pub trait UploadStaging: MultipartStaging {
     /// A URL accepting exactly `intent.size` bytes of `intent.content_type` for `ttl`. The
     /// file's name travels with the staged bytes.
     async fn presign_upload(
@@ -122,45 +121,4 @@ pub trait UploadStaging: Send + Sync + 'static {
     /// Deletes a staged upload (a rejected file), single or multipart, with its bytes;
     /// deleting a missing one is not an error.
     async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError>;
-
-    /// Records a multipart upload; its parts then go to [`UploadStaging::presign_part`] URLs.
-    async fn start_multipart(
-        &self,
-        intent: &MultipartIntent,
-    ) -> Result<MultipartUpload, StoreError>;
-
-    /// The multipart upload `id` of `owner` until it is completed or aborted (another
-    /// owner's is `None`).
-    async fn find_multipart(
-        &self,
-        owner: &Username,
-        id: &UploadId,
-    ) -> Result<Option<MultipartUpload>, StoreError>;
-
-    /// A URL accepting part `part` (exactly its planned size) for `ttl`; with `sha256`, only
-    /// bytes of that digest (signed in, and listed in the headers). Sending a part again
-    /// replaces it.
-    async fn presign_part(
-        &self,
-        upload: &MultipartUpload,
-        part: PartNumber,
-        sha256: Option<&Sha256Digest>,
-        ttl: Duration,
-    ) -> Result<PresignedUpload, StoreError>;
-
-    /// The parts received so far, or the assembled upload.
-    async fn multipart_state(&self, upload: &MultipartUpload)
-    -> Result<MultipartState, StoreError>;
-
-    /// Joins `parts` (checked against the plan by the caller) into the upload's bytes,
-    /// without passing them through the caller; then it is [`MultipartState::Assembled`]
-    /// and read, promoted or discarded like any staged upload.
-    async fn assemble(
-        &self,
-        upload: &MultipartUpload,
-        parts: &[UploadedPart],
-    ) -> Result<StagedUpload, StoreError>;
-
-    /// Abandons a multipart upload and frees its parts; `find_multipart` is `None` after.
-    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError>;
 }

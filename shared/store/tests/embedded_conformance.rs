@@ -117,7 +117,7 @@ async fn an_old_data_dir_migrates_itself_at_start() {
 /// before the cutoff goes with its bytes; a younger one stays.
 #[tokio::test]
 async fn the_sweep_aborts_multipart_uploads_past_their_time() {
-    use ezshare_store::{MultipartIntent, UploadIntent, UploadStaging};
+    use ezshare_store::{MultipartIntent, MultipartStaging, UploadIntent};
     let dir = tempfile::tempdir().unwrap();
     let backend = EmbeddedBackend::open(
         dir.path(),

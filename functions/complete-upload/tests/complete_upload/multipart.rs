@@ -224,8 +224,18 @@ async fn a_missing_part_is_400_missing_parts_and_the_upload_stays() {
     send_parts(&t, &r, &bearer, &id, &bytes, &[1, 3]).await;
     let res = send(&r, post(&complete_uri(&id), &bearer, json!({}))).await;
     assert_eq!(res.status, 400);
-    assert_eq!(res.json()["error"]["code"], "missing_parts", "{}", res.text());
-    assert!(res.json()["error"]["message"].as_str().unwrap().contains('2'));
+    assert_eq!(
+        res.json()["error"]["code"],
+        "missing_parts",
+        "{}",
+        res.text()
+    );
+    assert!(
+        res.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains('2')
+    );
     send_parts(&t, &r, &bearer, &id, &bytes, &[2]).await;
     let res = send(&r, post(&complete_uri(&id), &bearer, json!({}))).await;
     assert_eq!(res.status, 201, "{}", res.text());
@@ -345,7 +355,12 @@ async fn with_a_digest_announced_every_part_carries_its_own() {
     assert_eq!(created["part_checksums"], true);
     let id = created["upload_id"].as_str().unwrap();
     let res = sign(&r, &bearer, id, json!({"part_numbers": [1]})).await;
-    assert_eq!(res.json()["error"]["code"], "checksum_required", "{}", res.text());
+    assert_eq!(
+        res.json()["error"]["code"],
+        "checksum_required",
+        "{}",
+        res.text()
+    );
     let chunks: Vec<&[u8]> = bytes.chunks(PART as usize).collect();
     let parts: Vec<Value> = chunks
         .iter()

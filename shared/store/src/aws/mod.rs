@@ -5,6 +5,7 @@
 //! The table and key layout is fixed in [`schema`]; [`bootstrap`] creates what is missing.
 
 mod activity;
+mod announced;
 mod attempts;
 mod bootstrap;
 mod errors;

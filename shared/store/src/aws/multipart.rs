@@ -5,22 +5,20 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
-use ezshare_domain::{ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username};
-use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use ezshare_domain::{ContentType, PartNumber, Sha256Digest, UploadId, Username};
 use time::OffsetDateTime;
 
+use super::announced::{Announced, metadata_of};
 use super::errors::{status_of, store_error};
 use super::presign;
-use super::schema::bucket::{
-    STAGED_NAME_METADATA, STAGED_SHA256_METADATA, STAGED_SIZE_METADATA, multipart_intent_key,
-    multipart_object_key,
-};
+use super::schema::bucket::{multipart_intent_key, multipart_object_key};
 use super::staging::S3Staging;
 use crate::staging::checksum_base64;
 use crate::{
-    MultipartIntent, MultipartState, MultipartUpload, PresignedUpload, StagedUpload, StoreError,
-    UploadIntent, UploadedPart,
+    MultipartIntent, MultipartStaging, MultipartState, MultipartUpload, PresignedUpload,
+    StagedUpload, StoreError, UploadIntent, UploadedPart,
 };
 
 const PART_SIZE_METADATA: &str = "ezshare-part-size";
@@ -30,8 +28,9 @@ fn no_such_upload(status: Option<u16>) -> bool {
     status == Some(404)
 }
 
-impl S3Staging {
-    pub(super) async fn start(
+#[async_trait]
+impl MultipartStaging for S3Staging {
+    async fn start_multipart(
         &self,
         intent: &MultipartIntent,
     ) -> Result<MultipartUpload, StoreError> {
@@ -60,15 +59,10 @@ impl S3Staging {
             .bucket(&self.bucket)
             .key(multipart_intent_key(&i.owner, &i.id))
             .content_type(i.content_type.as_str())
-            .metadata(
-                STAGED_NAME_METADATA,
-                utf8_percent_encode(i.name.as_str(), NON_ALPHANUMERIC).to_string(),
-            )
-            .metadata(STAGED_SIZE_METADATA, i.size.to_string())
             .metadata(PART_SIZE_METADATA, intent.part_size.to_string())
             .metadata(S3_UPLOAD_ID_METADATA, &handle);
-        if let Some(digest) = &i.sha256 {
-            put = put.metadata(STAGED_SHA256_METADATA, digest.to_hex());
+        for (key, value) in metadata_of(i) {
+            put = put.metadata(key, value);
         }
         if let Err(e) = put.send().await {
             self.abort_s3(&i.owner, &i.id, &handle).await;
@@ -81,7 +75,7 @@ impl S3Staging {
         })
     }
 
-    pub(super) async fn find(
+    async fn find_multipart(
         &self,
         owner: &Username,
         id: &UploadId,
@@ -98,22 +92,17 @@ impl S3Staging {
             Err(e) if status_of(&e) == Some(404) => return Ok(None),
             Err(e) => return Err(store_error("HeadObject multipart intent", e)),
         };
-        let corrupt = |what: &str| StoreError::Internal(format!("multipart {id}: bad {what}"));
-        let metadata = out.metadata.unwrap_or_default();
-        let get = |key: &str| metadata.get(key).map(String::as_str);
-        let name = get(STAGED_NAME_METADATA)
-            .and_then(|n| percent_decode_str(n).decode_utf8().ok())
-            .and_then(|n| FileName::parse(&n).ok())
-            .ok_or_else(|| corrupt("name"))?;
-        let number = |key: &str| get(key).and_then(|n| n.parse::<u64>().ok());
-        let size = number(STAGED_SIZE_METADATA).ok_or_else(|| corrupt("size"))?;
-        let part_size = number(PART_SIZE_METADATA)
+        let what = format!("multipart {id}");
+        let corrupt = |field: &str| StoreError::Internal(format!("{what}: bad {field}"));
+        let metadata = out.metadata.clone().unwrap_or_default();
+        let announced = Announced::read(&metadata, &what)?;
+        let part_size = metadata
+            .get(PART_SIZE_METADATA)
+            .and_then(|n| n.parse::<u64>().ok())
             .filter(|n| *n > 0)
             .ok_or_else(|| corrupt("part size"))?;
-        let sha256 = get(STAGED_SHA256_METADATA)
-            .map(|hex| Sha256Digest::parse_hex(hex).map_err(|_| corrupt("sha256")))
-            .transpose()?;
-        let handle = get(S3_UPLOAD_ID_METADATA)
+        let handle = metadata
+            .get(S3_UPLOAD_ID_METADATA)
             .ok_or_else(|| corrupt("upload id"))?
             .to_owned();
         let created_at = out
@@ -125,10 +114,10 @@ impl S3Staging {
                 upload: UploadIntent {
                     id: id.clone(),
                     owner: owner.clone(),
-                    name,
-                    size,
+                    name: announced.name,
+                    size: announced.size,
                     content_type: ContentType::parse_or_default(out.content_type.as_deref()),
-                    sha256,
+                    sha256: announced.sha256,
                 },
                 part_size,
             },
@@ -137,7 +126,7 @@ impl S3Staging {
         }))
     }
 
-    pub(super) async fn presign(
+    async fn presign_part(
         &self,
         upload: &MultipartUpload,
         part: PartNumber,
@@ -175,7 +164,7 @@ impl S3Staging {
         })
     }
 
-    pub(super) async fn state(
+    async fn multipart_state(
         &self,
         upload: &MultipartUpload,
     ) -> Result<MultipartState, StoreError> {
@@ -235,7 +224,7 @@ impl S3Staging {
         Ok(MultipartState::Receiving(parts))
     }
 
-    pub(super) async fn complete(
+    async fn assemble(
         &self,
         upload: &MultipartUpload,
         parts: &[UploadedPart],
@@ -275,7 +264,7 @@ impl S3Staging {
             .ok_or_else(|| StoreError::Internal(format!("assembled {} is missing", i.id)))
     }
 
-    pub(super) async fn abort(&self, upload: &MultipartUpload) -> Result<(), StoreError> {
+    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError> {
         let i = &upload.intent.upload;
         let aborted = self
             .client
@@ -294,7 +283,9 @@ impl S3Staging {
         }
         self.delete_intent(&i.owner, &i.id).await
     }
+}
 
+impl S3Staging {
     pub(super) async fn delete_intent(
         &self,
         owner: &Username,

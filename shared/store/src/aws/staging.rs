@@ -4,24 +4,19 @@ use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
-use ezshare_domain::{
-    ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username, Visibility,
-};
-use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use ezshare_domain::{ContentType, UploadId, Username, Visibility};
 use time::OffsetDateTime;
 
+use super::announced::{Announced, metadata_of};
 use super::errors::{status_of, store_error};
 use super::file_index::FileIndex;
 use super::files::delete_object;
 use super::presign;
-use super::schema::bucket::{
-    STAGED_NAME_METADATA, STAGED_SHA256_METADATA, STAGED_SIZE_METADATA, multipart_object_key,
-    new_object_key, staged_key,
-};
+use super::schema::bucket::{multipart_object_key, new_object_key, staged_key};
 use crate::staging::checksum_base64;
 use crate::{
-    MultipartIntent, MultipartState, MultipartUpload, PresignedUpload, StagedUpload, StoreError,
-    StoredFile, UploadIntent, UploadStaging, UploadedPart, WriteMode,
+    MultipartStaging, PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent,
+    UploadStaging, WriteMode,
 };
 
 /// Direct uploads through S3: a presigned PUT to `staging/{owner}/{id}` with the size, type
@@ -60,16 +55,12 @@ impl UploadStaging for S3Staging {
             .bucket(&self.bucket)
             .key(staged_key(&intent.owner, &intent.id))
             .content_length(size)
-            .content_type(intent.content_type.as_str())
-            .metadata(
-                STAGED_NAME_METADATA,
-                utf8_percent_encode(intent.name.as_str(), NON_ALPHANUMERIC).to_string(),
-            )
-            .metadata(STAGED_SIZE_METADATA, intent.size.to_string());
+            .content_type(intent.content_type.as_str());
+        for (key, value) in metadata_of(intent) {
+            put = put.metadata(key, value);
+        }
         if let Some(digest) = &intent.sha256 {
-            put = put
-                .checksum_sha256(checksum_base64(digest))
-                .metadata(STAGED_SHA256_METADATA, digest.to_hex());
+            put = put.checksum_sha256(checksum_base64(digest));
         }
         let request = put
             .presigned(config)
@@ -104,34 +95,23 @@ impl UploadStaging for S3Staging {
             Err(e) if status_of(&e) == Some(404) => return Ok(None),
             Err(e) => return Err(store_error("HeadObject staged", e)),
         };
-        let metadata = out.metadata.unwrap_or_default();
-        let corrupt = |what: &str| StoreError::Internal(format!("staged {id}: bad {what}"));
-        let name = metadata
-            .get(STAGED_NAME_METADATA)
-            .and_then(|n| percent_decode_str(n).decode_utf8().ok())
-            .and_then(|n| FileName::parse(&n).ok())
-            .ok_or_else(|| corrupt("name"))?;
-        let declared_size = metadata
-            .get(STAGED_SIZE_METADATA)
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| corrupt("size"))?;
+        let announced = Announced::read(
+            &out.metadata.clone().unwrap_or_default(),
+            &format!("staged {id}"),
+        )?;
         let size = out
             .content_length
             .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| corrupt("length"))?;
-        // S3 took the bytes only if they had the signed checksum, so the announced digest
-        // is theirs.
-        let sha256 = match metadata.get(STAGED_SHA256_METADATA) {
-            Some(hex) => Some(Sha256Digest::parse_hex(hex).map_err(|_| corrupt("sha256"))?),
-            None => None,
-        };
+            .ok_or_else(|| StoreError::Internal(format!("staged {id}: bad length")))?;
         Ok(Some(StagedUpload {
-            name,
+            name: announced.name,
             size,
-            declared_size,
+            declared_size: announced.size,
             content_type: ContentType::parse_or_default(out.content_type.as_deref()),
             etag: out.e_tag,
-            sha256,
+            // S3 took the bytes only if they had the signed checksum, so the announced
+            // digest is theirs.
+            sha256: announced.sha256,
             in_place: None,
         }))
     }
@@ -225,8 +205,8 @@ impl UploadStaging for S3Staging {
     async fn discard_staged(&self, owner: &Username, id: &UploadId) -> Result<(), StoreError> {
         // A rejected multipart upload is discarded only once assembled, before any file
         // points at its object (the intent goes with it, so no later complete can).
-        if let Some(upload) = self.find(owner, id).await? {
-            self.abort(&upload).await?;
+        if let Some(upload) = self.find_multipart(owner, id).await? {
+            self.abort_multipart(&upload).await?;
             delete_object(&self.client, &self.bucket, &multipart_object_key(owner, id)).await;
         }
         self.client
@@ -237,50 +217,6 @@ impl UploadStaging for S3Staging {
             .await
             .map(|_| ())
             .map_err(|e| store_error("DeleteObject staged", e))
-    }
-
-    async fn start_multipart(
-        &self,
-        intent: &MultipartIntent,
-    ) -> Result<MultipartUpload, StoreError> {
-        self.start(intent).await
-    }
-
-    async fn find_multipart(
-        &self,
-        owner: &Username,
-        id: &UploadId,
-    ) -> Result<Option<MultipartUpload>, StoreError> {
-        self.find(owner, id).await
-    }
-
-    async fn presign_part(
-        &self,
-        upload: &MultipartUpload,
-        part: PartNumber,
-        sha256: Option<&Sha256Digest>,
-        ttl: Duration,
-    ) -> Result<PresignedUpload, StoreError> {
-        self.presign(upload, part, sha256, ttl).await
-    }
-
-    async fn multipart_state(
-        &self,
-        upload: &MultipartUpload,
-    ) -> Result<MultipartState, StoreError> {
-        self.state(upload).await
-    }
-
-    async fn assemble(
-        &self,
-        upload: &MultipartUpload,
-        parts: &[UploadedPart],
-    ) -> Result<StagedUpload, StoreError> {
-        self.complete(upload, parts).await
-    }
-
-    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError> {
-        self.abort(upload).await
     }
 }
 

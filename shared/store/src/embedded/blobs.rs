@@ -21,17 +21,51 @@ pub(crate) enum WriteError {
     Store(StoreError),
 }
 
-/// Streams `body` into `path` through `path.tmp` and a rename, so `path` is either whole or
-/// absent, and at most `limit` bytes are written. Returns the number of bytes written.
-/// What [`write_whole`] wrote: its length and digest (taken as the bytes pass).
+/// What a write wrote: its length and digest (taken as the bytes pass).
 pub(crate) struct Written {
     pub size: u64,
     pub sha256: ezshare_domain::Sha256Digest,
 }
 
+fn io(e: std::io::Error) -> WriteError {
+    WriteError::Store(StoreError::internal(e))
+}
+
+/// Streams `body` into `file` where it stands, at most `limit` bytes, hashing as it goes,
+/// then syncs the data to disk.
+async fn stream_into<S, E>(
+    file: &mut tokio::fs::File,
+    mut body: S,
+    limit: u64,
+) -> Result<Written, WriteError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use sha2::Digest;
+    let mut total = 0u64;
+    let mut digest = sha2::Sha256::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(WriteError::TooLong);
+        }
+        digest.update(&chunk);
+        file.write_all(&chunk).await.map_err(io)?;
+    }
+    file.sync_data().await.map_err(io)?;
+    Ok(Written {
+        size: total,
+        sha256: ezshare_domain::Sha256Digest::from_bytes(digest.finalize().into()),
+    })
+}
+
+/// Streams `body` into `path` through `path.tmp` and a rename, so `path` is either whole or
+/// absent, and at most `limit` bytes are written.
 pub(crate) async fn write_whole<S, E>(
     path: &Path,
-    mut body: S,
+    body: S,
     limit: u64,
 ) -> Result<Written, WriteError>
 where
@@ -41,26 +75,9 @@ where
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    let io = |e: std::io::Error| WriteError::Store(StoreError::internal(e));
     let written = async {
-        use sha2::Digest;
         let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
-        let mut total = 0u64;
-        let mut digest = sha2::Sha256::new();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
-            total += chunk.len() as u64;
-            if total > limit {
-                return Err(WriteError::TooLong);
-            }
-            digest.update(&chunk);
-            file.write_all(&chunk).await.map_err(io)?;
-        }
-        file.sync_all().await.map_err(io)?;
-        Ok(Written {
-            size: total,
-            sha256: ezshare_domain::Sha256Digest::from_bytes(digest.finalize().into()),
-        })
+        stream_into(&mut file, body, limit).await
     }
     .await;
     match written {
@@ -81,16 +98,14 @@ where
 pub(crate) async fn write_range<S, E>(
     path: &Path,
     offset: u64,
-    mut body: S,
+    body: S,
     limit: u64,
 ) -> Result<Written, WriteError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    use sha2::Digest;
     use tokio::io::AsyncSeekExt;
-    let io = |e: std::io::Error| WriteError::Store(StoreError::internal(e));
     let mut file = tokio::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -101,22 +116,7 @@ where
     file.seek(std::io::SeekFrom::Start(offset))
         .await
         .map_err(io)?;
-    let mut total = 0u64;
-    let mut digest = sha2::Sha256::new();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
-        total += chunk.len() as u64;
-        if total > limit {
-            return Err(WriteError::TooLong);
-        }
-        digest.update(&chunk);
-        file.write_all(&chunk).await.map_err(io)?;
-    }
-    file.sync_data().await.map_err(io)?;
-    Ok(Written {
-        size: total,
-        sha256: ezshare_domain::Sha256Digest::from_bytes(digest.finalize().into()),
-    })
+    stream_into(&mut file, body, limit).await
 }
 
 /// The folder of stored files' bytes.

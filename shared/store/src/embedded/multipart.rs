@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use bytes::Bytes;
 use ezshare_domain::{ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username};
 use futures_util::Stream;
@@ -18,11 +19,11 @@ use time::OffsetDateTime;
 use super::blobs::{WriteError, write_range};
 use super::db::{from_unix, insert_unique, parse_stored, to_unix};
 use super::signing::{LinkError, LinkPurpose};
-use super::staging::{EmbeddedStaging, ReceiveError, UploadDelivery};
+use super::staging::{EmbeddedStaging, ReceiveError, UploadDelivery, check_checksum_header};
 use crate::staging::{CHECKSUM_SHA256_HEADER, checksum_base64};
 use crate::{
-    MultipartIntent, MultipartState, MultipartUpload, PresignedUpload, StagedUpload, StoreError,
-    UploadIntent, UploadedPart,
+    MultipartIntent, MultipartStaging, MultipartState, MultipartUpload, PresignedUpload,
+    StagedUpload, StoreError, UploadIntent, UploadStaging, UploadedPart,
 };
 
 /// A part link's subject: `{id}.{n}` or `{id}.{n}.{sha256 hex}`.
@@ -125,8 +126,9 @@ impl MultipartActivity {
     }
 }
 
-impl EmbeddedStaging {
-    pub(super) async fn start(
+#[async_trait]
+impl MultipartStaging for EmbeddedStaging {
+    async fn start_multipart(
         &self,
         intent: &MultipartIntent,
     ) -> Result<MultipartUpload, StoreError> {
@@ -159,7 +161,7 @@ impl EmbeddedStaging {
         })
     }
 
-    pub(super) async fn find(
+    async fn find_multipart(
         &self,
         owner: &Username,
         id: &UploadId,
@@ -208,7 +210,7 @@ impl EmbeddedStaging {
         }))
     }
 
-    pub(super) fn presign(
+    async fn presign_part(
         &self,
         upload: &MultipartUpload,
         part: PartNumber,
@@ -236,6 +238,29 @@ impl EmbeddedStaging {
         })
     }
 
+    async fn multipart_state(
+        &self,
+        upload: &MultipartUpload,
+    ) -> Result<MultipartState, StoreError> {
+        self.state(upload).await
+    }
+
+    async fn assemble(
+        &self,
+        upload: &MultipartUpload,
+        parts: &[UploadedPart],
+    ) -> Result<StagedUpload, StoreError> {
+        self.join(upload, parts).await
+    }
+
+    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError> {
+        let i = &upload.intent.upload;
+        // Assembled already: the joined bytes go too.
+        self.discard_staged(&i.owner, &i.id).await
+    }
+}
+
+impl EmbeddedStaging {
     /// Receives one part from the local server's PUT route: the link's signature, the
     /// part's exact size and (when signed) its checksum must all hold. A part sent again
     /// replaces the earlier one.
@@ -263,7 +288,7 @@ impl EmbeddedStaging {
         let owner = Username::parse(&link.owner).map_err(|_| LinkError::Invalid)?;
         let _writing = self.activity.claim_part(&id, part)?;
         let upload = self
-            .find(&owner, &id)
+            .find_multipart(&owner, &id)
             .await?
             .ok_or(ReceiveError::NotFound)?;
         // Assembled already: its bytes are being checked or promoted, and stay as they are.
@@ -274,12 +299,7 @@ impl EmbeddedStaging {
         if content_length != Some(expected) {
             return Err(ReceiveError::SizeMismatch { expected });
         }
-        if let Some(signed) = &signed {
-            let sent = checksum_sha256.as_deref().map(str::trim);
-            if sent != Some(checksum_base64(signed).as_str()) {
-                return Err(ReceiveError::ChecksumMismatch);
-            }
-        }
+        check_checksum_header(signed.as_ref(), checksum_sha256.as_deref())?;
         // Into its place: an earlier delivery of this part, if any, is overwritten; a failed
         // one leaves the range undefined, which nothing reads before the part is recorded.
         let offset = u64::from(part.get() - 1) * upload.intent.part_size;
@@ -327,10 +347,7 @@ impl EmbeddedStaging {
         Ok(())
     }
 
-    pub(super) async fn state(
-        &self,
-        upload: &MultipartUpload,
-    ) -> Result<MultipartState, StoreError> {
+    async fn state(&self, upload: &MultipartUpload) -> Result<MultipartState, StoreError> {
         let i = &upload.intent.upload;
         if let Some(staged) = self.staged(&i.owner, &i.id).await? {
             return Ok(MultipartState::Assembled(staged));
@@ -367,7 +384,7 @@ impl EmbeddedStaging {
 
     /// Records the parts, every one in its place in `staging/{id}`, as a received staged
     /// upload: nothing is copied, so this takes the same time for any size.
-    pub(super) async fn join(
+    async fn join(
         &self,
         upload: &MultipartUpload,
         parts: &[UploadedPart],

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ezshare_domain::{
-    ContentType, FileName, PartNumber, Sha256Digest, UploadId, Username, Visibility,
-};
+use ezshare_domain::{ContentType, FileName, Sha256Digest, UploadId, Username, Visibility};
 use futures_util::Stream;
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
@@ -22,8 +20,7 @@ use super::files::commit_file;
 use super::signing::{LinkError, LinkPurpose, SignedLink, UrlSigner};
 use crate::staging::{CHECKSUM_SHA256_HEADER, checksum_base64};
 use crate::{
-    MultipartIntent, MultipartState, MultipartUpload, PresignedUpload, StagedUpload, StoreError,
-    StoredFile, UploadIntent, UploadStaging, UploadedPart, WriteMode,
+    PresignedUpload, StagedUpload, StoreError, StoredFile, UploadIntent, UploadStaging, WriteMode,
 };
 
 /// Why a direct upload's bytes were refused.
@@ -56,6 +53,20 @@ pub struct UploadDelivery<S> {
     /// `x-amz-checksum-sha256` (base64), as S3 takes it.
     pub checksum_sha256: Option<String>,
     pub body: S,
+}
+
+/// As S3 does with a signed checksum header: when a digest was signed, the header must be
+/// sent, and be that digest.
+pub(super) fn check_checksum_header(
+    signed: Option<&Sha256Digest>,
+    sent: Option<&str>,
+) -> Result<(), ReceiveError> {
+    match signed {
+        Some(digest) if sent.map(str::trim) != Some(checksum_base64(digest).as_str()) => {
+            Err(ReceiveError::ChecksumMismatch)
+        }
+        _ => Ok(()),
+    }
 }
 
 pub struct EmbeddedStaging {
@@ -194,13 +205,7 @@ impl EmbeddedStaging {
             .as_deref()
             .map(|hex| parse_stored(hex, Sha256Digest::parse_hex))
             .transpose()?;
-        // As S3 does with a signed checksum header: it must be sent, and be the one signed.
-        if let Some(announced) = &announced {
-            let sent = checksum_sha256.as_deref().map(str::trim);
-            if sent != Some(checksum_base64(announced).as_str()) {
-                return Err(ReceiveError::ChecksumMismatch);
-            }
-        }
+        check_checksum_header(announced.as_ref(), checksum_sha256.as_deref())?;
         let mismatch = ReceiveError::SizeMismatch { expected: row.size };
         match write_whole(&self.staged_path(id), body, row.size).await {
             Ok(written) if written.size == row.size => {
@@ -391,52 +396,6 @@ impl UploadStaging for EmbeddedStaging {
             let _ = tokio::fs::remove_file(self.staged_path(id.as_str())).await;
         }
         self.forget(id).await
-    }
-
-    async fn start_multipart(
-        &self,
-        intent: &MultipartIntent,
-    ) -> Result<MultipartUpload, StoreError> {
-        self.start(intent).await
-    }
-
-    async fn find_multipart(
-        &self,
-        owner: &Username,
-        id: &UploadId,
-    ) -> Result<Option<MultipartUpload>, StoreError> {
-        self.find(owner, id).await
-    }
-
-    async fn presign_part(
-        &self,
-        upload: &MultipartUpload,
-        part: PartNumber,
-        sha256: Option<&Sha256Digest>,
-        ttl: Duration,
-    ) -> Result<PresignedUpload, StoreError> {
-        self.presign(upload, part, sha256, ttl)
-    }
-
-    async fn multipart_state(
-        &self,
-        upload: &MultipartUpload,
-    ) -> Result<MultipartState, StoreError> {
-        self.state(upload).await
-    }
-
-    async fn assemble(
-        &self,
-        upload: &MultipartUpload,
-        parts: &[UploadedPart],
-    ) -> Result<StagedUpload, StoreError> {
-        self.join(upload, parts).await
-    }
-
-    async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), StoreError> {
-        let i = &upload.intent.upload;
-        // Assembled already: the joined bytes go too.
-        self.discard_staged(&i.owner, &i.id).await
     }
 }
 
