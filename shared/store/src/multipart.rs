@@ -36,6 +36,13 @@ impl MultipartIntent {
         }
     }
 
+    /// [`MultipartIntent::part_len`], for presigning: a part past the last is a caller's bug
+    /// (the API refuses such numbers first).
+    pub fn signable_len(&self, n: PartNumber) -> Result<u64, StoreError> {
+        self.part_len(n)
+            .ok_or_else(|| StoreError::Internal(format!("part {n} is past the last")))
+    }
+
     /// Whether `parts` (sorted by number, as the stores list them) are exactly the plan:
     /// every part present, each of its size.
     pub fn check(&self, parts: &[UploadedPart]) -> Result<(), PartsProblem> {

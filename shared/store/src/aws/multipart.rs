@@ -133,10 +133,7 @@ impl MultipartStaging for S3Staging {
         sha256: Option<&Sha256Digest>,
         ttl: Duration,
     ) -> Result<PresignedUpload, StoreError> {
-        let len = upload
-            .intent
-            .part_len(part)
-            .ok_or_else(|| StoreError::Internal(format!("part {part} is past the last")))?;
+        let len = upload.intent.signable_len(part)?;
         let (config, expires_at) = presign::valid_for(ttl)?;
         let i = &upload.intent.upload;
         // The length (and the checksum) are signed: S3 refuses any other bytes.

@@ -48,6 +48,13 @@ async fn send(h: &Harness, up: &MultipartUpload, part: u32, body: Bytes) -> bool
     h.uploader.upload(&link, body).await
 }
 
+/// Sends every part, in order, each taken.
+async fn send_all(h: &Harness, up: &MultipartUpload) {
+    for part in 1..=up.intent.part_count() {
+        assert!(send(h, up, part, bytes_of(part)).await, "part {part} taken");
+    }
+}
+
 async fn parts(h: &Harness, up: &MultipartUpload) -> Vec<UploadedPart> {
     match h.stores.staging.multipart_state(up).await.unwrap() {
         MultipartState::Receiving(parts) => parts,
@@ -155,9 +162,7 @@ pub async fn multipart_parts_in_any_order_assemble_in_order(h: &Harness) {
 pub async fn multipart_part_sent_again_replaces_it(h: &Harness) {
     let up = start(h, "opsy", "again.pdf").await;
     assert!(send(h, &up, 1, Bytes::from_static(b"XXXXXXXXXX")).await);
-    for part in [1, 2, 3] {
-        assert!(send(h, &up, part, bytes_of(part)).await);
-    }
+    send_all(h, &up).await;
     let listed = parts(h, &up).await;
     assert_eq!(listed.len(), 3, "one entry per part: {listed:?}");
     let staged = assemble(h, &up).await;
@@ -253,18 +258,14 @@ pub async fn multipart_abort_frees_it(h: &Harness) {
 
 pub async fn multipart_assembled_waits_for_an_overwrite_or_is_discarded(h: &Harness) {
     let first = start(h, "opsy", "taken.pdf").await;
-    for part in [1, 2, 3] {
-        assert!(send(h, &first, part, bytes_of(part)).await);
-    }
+    send_all(h, &first).await;
     let staged = assemble(h, &first).await;
     promote(h, &first, &staged, WriteMode::CreateNew)
         .await
         .unwrap();
     // A second upload of the same name: refused without overwrite, and kept assembled.
     let second = start(h, "opsy", "taken.pdf").await;
-    for part in [1, 2, 3] {
-        assert!(send(h, &second, part, bytes_of(part)).await);
-    }
+    send_all(h, &second).await;
     let staged = assemble(h, &second).await;
     let refused = promote(h, &second, &staged, WriteMode::CreateNew).await;
     assert!(
@@ -290,9 +291,7 @@ pub async fn multipart_assembled_waits_for_an_overwrite_or_is_discarded(h: &Harn
     assert_eq!(head.size, 25);
     // A third, refused by the caller's checks: discarding removes it whole.
     let third = start(h, "opsy", "refused.pdf").await;
-    for part in [1, 2, 3] {
-        assert!(send(h, &third, part, bytes_of(part)).await);
-    }
+    send_all(h, &third).await;
     assemble(h, &third).await;
     let i = &third.intent.upload;
     h.stores

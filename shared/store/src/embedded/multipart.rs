@@ -217,10 +217,7 @@ impl MultipartStaging for EmbeddedStaging {
         sha256: Option<&Sha256Digest>,
         ttl: Duration,
     ) -> Result<PresignedUpload, StoreError> {
-        let len = upload
-            .intent
-            .part_len(part)
-            .ok_or_else(|| StoreError::Internal(format!("part {part} is past the last")))?;
+        let len = upload.intent.signable_len(part)?;
         let i = &upload.intent.upload;
         let link = self.signer.sign(
             LinkPurpose::Part,
